@@ -1,0 +1,97 @@
+"""The metrics input contract (see docs/metrics-api.md): portal and overdue-dossier records.
+
+A page is `{"items": [...], "next_page": str | null}`. Each item is validated on its own so
+that one malformed record is reported and skipped while the rest are evaluated. Extra
+fields are allowed and ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
+
+from ioc_alerts.problems import InputError, Problem
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class PortalRecord(_Record):
+    portal_id: NonEmpty
+    name: NonEmpty
+    url: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https?://\S+$")]
+    kind: Literal["provincial", "component"]
+    unit_code: NonEmpty
+    # Required, but may be null: a portal the IOC has never seen a post on.
+    last_published_at: AwareDatetime | None
+
+
+class DossierRecord(_Record):
+    unit_code: NonEmpty
+    overdue_count: Annotated[int, Field(ge=0, strict=True)]
+
+
+RecordT = TypeVar("RecordT", bound=_Record)
+
+
+class _Page(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    items: list[Any]
+    next_page: str | None = None
+
+
+_PAGE = TypeAdapter(_Page)
+
+
+def parse_page(payload: Any, where: str) -> tuple[Sequence[Any], str | None]:
+    """The page envelope. A body that is not the contract's shape is an InputError:
+    the caller must treat it as an outage, never as an empty (all clear) page."""
+    try:
+        page = _PAGE.validate_python(payload)
+    except ValidationError as exc:
+        raise InputError(f"{where}: not a metrics page: {_first_error(exc)}") from exc
+    return page.items, page.next_page
+
+
+def parse_items(
+    items: Sequence[Any], model: type[RecordT], where: str, start: int = 0
+) -> tuple[list[RecordT], list[Problem]]:
+    """Validate each item on its own; a bad one becomes a Problem naming item and field."""
+    records: list[RecordT] = []
+    problems: list[Problem] = []
+    for index, item in enumerate(items, start):
+        try:
+            records.append(model.model_validate(item))
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field = ".".join(str(part) for part in error["loc"])
+            problems.append(Problem(f"{where} item {index}{_name(item)}", field, error["msg"]))
+    return records, problems
+
+
+def _name(item: Any) -> str:
+    """The record's own id, when it has one, so that an operator can find it upstream."""
+    if isinstance(item, dict):
+        for key in ("portal_id", "unit_code"):
+            if isinstance(item.get(key), str):
+                return f" ({key}={item[key]!r})"
+    return ""
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    location = ".".join(str(part) for part in error["loc"]) or "body"
+    return f"{location}: {error['msg']}"

@@ -1,0 +1,119 @@
+"""Regenerate the bundled sample data from the real administrative units.
+
+The units (codes, names, hierarchy) are public facts copied from the reference lists
+(`vietnam-provinces` on PyPI, and a hand-assembled department list). Every contact is
+invented: names from common Vietnamese name parts, phones in the clearly fake
++84 900 0xx xxx range, addresses at example.gov.vn. Run: python scripts/make_samples.py
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "scripts" / "reference"
+SAMPLES = ROOT / "layers" / "common" / "ioc_alerts" / "samples"
+
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi", "Đỗ", "Lâm", "Thạch"]
+MIDDLE = ["Văn", "Thị", "Minh", "Hoàng", "Thanh", "Quốc", "Ngọc", "Hữu"]
+GIVEN = ["An", "Bình", "Cường", "Dũng", "Hà", "Hùng", "Lan", "Mai", "Nam", "Phúc", "Sơn",
+         "Tâm", "Thảo", "Trung", "Vy", "Khánh", "Sa Rết"]
+
+DISTRICT_PREFIX = {"Huyện": "UBND huyện", "Thị xã": "UBND thị xã", "Thành phố": "UBND thành phố"}
+
+
+class Contacts:
+    """Deterministic invented leader representatives."""
+
+    def __init__(self, area: int) -> None:
+        self.area = area
+        self.n = 0
+
+    def make(self, code: str, titles: list[str]) -> list[dict[str, str]]:
+        people = []
+        for title in titles:
+            self.n += 1
+            i = self.n
+            name = f"{FAMILY[i % len(FAMILY)]} {MIDDLE[i % len(MIDDLE)]} {GIVEN[i % len(GIVEN)]}"
+            people.append(
+                {
+                    "name": name,
+                    "title": title,
+                    # 0900 0AA NNN: a block no carrier has issued to a real subscriber here.
+                    "phone": f"09000{self.area}{i:04d}",
+                    "email": f"lanhdao{len(people) + 1}.{code.lower()}@example.gov.vn",
+                }
+            )
+        return people
+
+
+def district_short_name(name: str) -> str:
+    for prefix, committee in DISTRICT_PREFIX.items():
+        if name.startswith(prefix + " "):
+            return f"{committee} {name[len(prefix) + 1:]}"
+    return f"UBND {name}"
+
+
+def load(name: str) -> list[dict]:
+    return json.loads((REFERENCE / name).read_text(encoding="utf-8"))["units"]
+
+
+def soctrang() -> dict:
+    contacts = Contacts(1)
+    units = []
+    for unit in load("soctrang-2023-divisions.json") + load("soctrang-2023-departments.json"):
+        unit = {k: unit.get(k) for k in ("code", "name", "short_name", "level", "parent")}
+        if unit["level"] == "province":
+            unit["short_name"] = "UBND tỉnh"
+            unit["contacts"] = contacts.make(unit["code"], ["Phó Chủ tịch UBND tỉnh"])
+        elif unit["level"] == "district":
+            unit["short_name"] = district_short_name(unit["name"])
+            unit["contacts"] = contacts.make(unit["code"], ["Chủ tịch UBND", "Phó Chủ tịch UBND"])
+        elif unit["level"] == "department":
+            # One department has sent no contact yet: its alerts are unroutable (kept, reported).
+            titles = [] if unit["code"] == "BQLKCN" else ["Giám đốc", "Phó Giám đốc"][
+                : 1 + len(unit["code"]) % 2
+            ]
+            unit["contacts"] = contacts.make(unit["code"], titles)
+        else:
+            unit["contacts"] = []  # communes are alerted through their district
+        if unit["short_name"] is None:
+            del unit["short_name"]
+        units.append(unit)
+    return {"units": units}
+
+
+def cantho() -> dict:
+    contacts = Contacts(2)
+    units = []
+    for unit in load("cantho-2025-divisions.json"):
+        unit = {k: unit.get(k) for k in ("code", "name", "level", "parent")}
+        if unit["level"] == "province":
+            unit["short_name"] = "UBND thành phố"
+            unit["contacts"] = contacts.make(unit["code"], ["Chủ tịch UBND", "Phó Chủ tịch UBND"])
+        else:
+            unit["contacts"] = []  # two tiers: a commune's alerts go to the city's leaders
+        units.append(unit)
+    # The portal operator after the 2025 merger of Sở TTTT into Sở KH&CN (invented code).
+    units.append(
+        {
+            "code": "SKHCN",
+            "name": "Sở Khoa học và Công nghệ",
+            "short_name": "Sở KH&CN",
+            "level": "department",
+            "parent": "92",
+            "contacts": contacts.make("SKHCN", ["Giám đốc"]),
+        }
+    )
+    return {"units": units}
+
+
+def write(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write(SAMPLES / "soctrang-2023" / "directory.json", soctrang())
+    write(SAMPLES / "cantho-2025" / "directory.json", cantho())
