@@ -17,8 +17,25 @@ SAMPLES = ROOT / "layers" / "common" / "ioc_alerts" / "samples"
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi", "Đỗ", "Lâm", "Thạch"]
 MIDDLE = ["Văn", "Thị", "Minh", "Hoàng", "Thanh", "Quốc", "Ngọc", "Hữu"]
-GIVEN = ["An", "Bình", "Cường", "Dũng", "Hà", "Hùng", "Lan", "Mai", "Nam", "Phúc", "Sơn",
-         "Tâm", "Thảo", "Trung", "Vy", "Khánh", "Sa Rết"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Hà",
+    "Hùng",
+    "Lan",
+    "Mai",
+    "Nam",
+    "Phúc",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Trung",
+    "Vy",
+    "Khánh",
+    "Sa Rết",
+]
 
 DISTRICT_PREFIX = {"Huyện": "UBND huyện", "Thị xã": "UBND thị xã", "Thành phố": "UBND thành phố"}
 
@@ -51,7 +68,7 @@ class Contacts:
 def district_short_name(name: str) -> str:
     for prefix, committee in DISTRICT_PREFIX.items():
         if name.startswith(prefix + " "):
-            return f"{committee} {name[len(prefix) + 1:]}"
+            return f"{committee} {name[len(prefix) + 1 :]}"
     return f"UBND {name}"
 
 
@@ -72,9 +89,11 @@ def soctrang() -> dict:
             unit["contacts"] = contacts.make(unit["code"], ["Chủ tịch UBND", "Phó Chủ tịch UBND"])
         elif unit["level"] == "department":
             # One department has sent no contact yet: its alerts are unroutable (kept, reported).
-            titles = [] if unit["code"] == "BQLKCN" else ["Giám đốc", "Phó Giám đốc"][
-                : 1 + len(unit["code"]) % 2
-            ]
+            titles = (
+                []
+                if unit["code"] == "BQLKCN"
+                else ["Giám đốc", "Phó Giám đốc"][: 1 + len(unit["code"]) % 2]
+            )
             unit["contacts"] = contacts.make(unit["code"], titles)
         else:
             unit["contacts"] = []  # communes are alerted through their district
@@ -109,11 +128,70 @@ def cantho() -> dict:
     return {"units": units}
 
 
+PREVIEW_DAY = "2023-11-06"  # a Monday: both rules run
+RECENT = "2023-11-04T09:30:00+07:00"
+
+# Latest posts on the preview day, chosen so that every case of the rule shows up.
+PORTAL_POSTS = {
+    "STTTT": "2023-11-05T15:00:00+07:00",
+    "SGTVT": "2023-10-31T09:00:00+07:00",  # 5 whole days without a post: first alert
+    "SXD": "2023-10-28T14:00:00+07:00",  # 8 days
+    "BQLKCN": "2023-10-20T10:00:00+07:00",  # stale, but no contact: unroutable
+    "SKHCN": "2023-10-31T23:30:00+07:00",  # late evening, Vietnam date 31/10: 5 days
+    "STNMT": "2023-10-31T17:30:00Z",  # UTC 31/10 but Vietnam 01/11 00:30: 4 days, no alert
+    "SYT": None,  # no post date known: reported as a data problem
+    "SGDDT": "2023-11-07T08:00:00+07:00",  # after the day: counted as posted that day
+    "946": "2023-10-25T08:00:00+07:00",  # a district's portal, 11 days
+}
+OVERDUE = {"SNV": 2, "STP": 1, "SCT": 7, "942": 4, "31570": 3, "947": 2, "31690": 5}
+
+
+def portals(directory: dict) -> dict:
+    items = [
+        {
+            "portal_id": "cong-tinh",
+            "name": "Cổng thông tin điện tử tỉnh Sóc Trăng",
+            "url": "https://www.soctrang.gov.vn",
+            "kind": "provincial",
+            "unit_code": "STTTT",
+            "last_published_at": "2023-11-02T10:15:00+07:00",  # 3 days: first alert
+        }
+    ]
+    for unit in directory["units"]:
+        if unit["level"] in ("department", "district"):
+            items.append(
+                {
+                    "portal_id": f"cong-{unit['code'].lower()}",
+                    "name": f"Cổng thông tin điện tử {unit['name']}",
+                    "url": f"https://{unit['code'].lower()}.soctrang.gov.vn",
+                    "kind": "component",
+                    "unit_code": unit["code"],
+                    "last_published_at": PORTAL_POSTS.get(unit["code"], RECENT),
+                }
+            )
+    return {"items": items, "next_page": None}
+
+
+def dossiers(directory: dict) -> dict:
+    items: list[dict] = [
+        {"unit_code": unit["code"], "overdue_count": OVERDUE.get(unit["code"], 0)}
+        for unit in directory["units"]
+        if unit["level"] != "province"
+    ]
+    # Two records the API should never send: they are reported and skipped.
+    items.append({"unit_code": "99999", "overdue_count": 3})
+    items.append({"unit_code": "STC", "overdue_count": "nhiều"})
+    return {"items": items, "next_page": None}
+
+
 def write(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
-    write(SAMPLES / "soctrang-2023" / "directory.json", soctrang())
+    soc_trang = soctrang()
+    write(SAMPLES / "soctrang-2023" / "directory.json", soc_trang)
+    write(SAMPLES / "soctrang-2023" / "portals.json", portals(soc_trang))
+    write(SAMPLES / "soctrang-2023" / "dossiers.json", dossiers(soc_trang))
     write(SAMPLES / "cantho-2025" / "directory.json", cantho())

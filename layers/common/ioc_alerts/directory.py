@@ -100,7 +100,7 @@ class Directory(Mapping[str, Unit]):
             code: str | None = start
             while code is not None and state.get(code) != 2:
                 if state.get(code) == 1:
-                    cycle = path[path.index(code) :] + [code]
+                    cycle = [*path[path.index(code) :], code]
                     raise InputError(f"{source}: unit hierarchy has a cycle: {' -> '.join(cycle)}")
                 state[code] = 1
                 path.append(code)

@@ -77,4 +77,7 @@ def _unroutable_reason(routing: Routing, notifications: tuple[Notification, ...]
         return f"commune {routing.unit.code} has no parent unit in the directory"
     if not routing.contacts:
         return f"unit {routing.recipient_unit.code} has no leader contact in the directory"
-    return f"no contact of unit {routing.recipient_unit.code} has a phone or e-mail for the rule's channels"
+    return (
+        f"no contact of unit {routing.recipient_unit.code} has a phone or e-mail "
+        "for the rule's channels"
+    )

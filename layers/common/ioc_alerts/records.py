@@ -7,12 +7,14 @@ fields are allowed and ignored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -23,6 +25,24 @@ from pydantic import (
 from ioc_alerts.problems import InputError, Problem
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+_NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
+
+
+def _iso_8601_text(value: Any) -> Any:
+    """Only ISO-8601 text reaches the datetime parser: pydantic would read a number (or a
+    text of digits) as Unix seconds, so a date sent as 20231101 would become 1970-08-23."""
+    if isinstance(value, bool | int | float) or (
+        isinstance(value, str) and _NUMBER.fullmatch(value)
+    ):
+        raise ValueError(
+            "expected an ISO-8601 timestamp with an offset, e.g. 2023-11-01T10:00+07:00"
+        )
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_8601_text)]
 
 
 class _Record(BaseModel):
@@ -36,7 +56,7 @@ class PortalRecord(_Record):
     kind: Literal["provincial", "component"]
     unit_code: NonEmpty
     # Required, but may be null: a portal the IOC has never seen a post on.
-    last_published_at: AwareDatetime | None
+    last_published_at: Timestamp | None
 
 
 class DossierRecord(_Record):

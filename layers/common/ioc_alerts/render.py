@@ -139,19 +139,32 @@ _SAMPLE_CONTACT = Contact(name="Nguyễn Văn A", phone="+84900000000", email="a
 def _samples() -> list[tuple[str, Breach, Routing]]:
     """One breach per template set, routed like real ones, to trial-render the templates."""
     day, posted = date(2023, 11, 6), date(2023, 11, 2)
-    department = Unit("STTTT", "Sở Thông tin và Truyền thông", Level.DEPARTMENT, "94", "Sở TTTT",
-                      (_SAMPLE_CONTACT,))
+    department = Unit(
+        "STTTT",
+        "Sở Thông tin và Truyền thông",
+        Level.DEPARTMENT,
+        "94",
+        "Sở TTTT",
+        (_SAMPLE_CONTACT,),
+    )
     district = Unit("942", "Huyện Châu Thành", Level.DISTRICT, "94", None, (_SAMPLE_CONTACT,))
     commune = Unit("31570", "Xã Hồ Đắc Kiện", Level.COMMUNE, "942")
     own = Routing(department, department, department.contacts, OWN_UNIT)
-    portal = {"portal_name": "Cổng TTĐT", "portal_url": "https://example.gov.vn",
-              "last_published_on": posted}
+    name, url = "Cổng TTĐT", "https://example.gov.vn"
     return [
-        ("rules.portal_stale.provincial",
-         Breach(PORTAL_STALE, "provincial", "STTTT", "p1", day, 3, 3, **portal), own),
-        ("rules.portal_stale.component",
-         Breach(PORTAL_STALE, "component", "STTTT", "p2", day, 5, 5, **portal), own),
-        ("rules.dossiers_overdue",
-         Breach(DOSSIERS_OVERDUE, "default", "31570", "31570", day, 2, 2),
-         Routing(commune, district, district.contacts, PARENT_OF_COMMUNE)),
+        (
+            "rules.portal_stale.provincial",
+            Breach(PORTAL_STALE, "provincial", "STTTT", "p1", day, 3, 3, name, url, posted),
+            own,
+        ),
+        (
+            "rules.portal_stale.component",
+            Breach(PORTAL_STALE, "component", "STTTT", "p2", day, 5, 5, name, url, posted),
+            own,
+        ),
+        (
+            "rules.dossiers_overdue",
+            Breach(DOSSIERS_OVERDUE, "default", "31570", "31570", day, 2, 2),
+            Routing(commune, district, district.contacts, PARENT_OF_COMMUNE),
+        ),
     ]

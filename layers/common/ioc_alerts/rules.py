@@ -13,14 +13,15 @@ A check accumulates page after page of records, so the caller can stream the API
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, ClassVar
 
 from ioc_alerts.config import DOSSIERS_OVERDUE, PORTAL_STALE, RulesConfig
 from ioc_alerts.directory import Directory, Unit
 from ioc_alerts.problems import Problem
-from ioc_alerts.records import DossierRecord, PortalRecord
+from ioc_alerts.records import DossierRecord, PortalRecord, parse_items
 from ioc_alerts.vietnam_time import vietnam_date, weekday_code
 
 
@@ -60,8 +61,21 @@ class Check:
         self.config = config
         self.breaches: list[Breach] = []
         self.problems: list[Problem] = []
-        self.records = 0
+        self.records = 0  # valid records checked
+        self.invalid = 0  # records that failed validation (in problems, skipped)
         self._seen: set[str] = set()
+
+    model: ClassVar[type[PortalRecord] | type[DossierRecord]]
+
+    def add(self, records: Iterable[Any], where: str) -> None:
+        raise NotImplementedError
+
+    def add_page(self, items: Sequence[Any], where: str, start: int = 0) -> None:
+        """Validate a page of raw items (bad ones become problems) and check the rest."""
+        records, bad = parse_items(items, self.model, where, start)
+        self.invalid += len(bad)
+        self.problems.extend(bad)
+        self.add(records, where)
 
     @property
     def scheduled(self) -> bool:
@@ -87,6 +101,7 @@ class Check:
 
 class PortalStaleCheck(Check):
     rule = PORTAL_STALE
+    model = PortalRecord
 
     def add(self, records: Iterable[PortalRecord], where: str = "portals") -> None:
         settings = self.config.rules.portal_stale
@@ -139,6 +154,7 @@ class PortalStaleCheck(Check):
 
 class DossiersOverdueCheck(Check):
     rule = DOSSIERS_OVERDUE
+    model = DossierRecord
 
     def add(self, records: Iterable[DossierRecord], where: str = "dossiers") -> None:
         threshold = self.config.rules.dossiers_overdue.threshold
