@@ -1,0 +1,14 @@
+"""check_dossiers: the Monday overdue-dossiers check (dossiers_overdue), run by the scheduler."""
+
+from typing import Any
+
+from ioc_alerts.check_entry import handle_check
+from ioc_alerts.config import DOSSIERS_OVERDUE
+from ioc_alerts.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle_check(DOSSIERS_OVERDUE, event, context)

@@ -1,0 +1,1 @@
+"""Adapters at the edges: DynamoDB tables, the SQS queue, SNS/SES channels, the metrics API."""

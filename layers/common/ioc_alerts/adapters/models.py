@@ -1,0 +1,137 @@
+"""The DynamoDB tables as pynamodb models: the one source of truth for keys, indexes and TTL.
+
+`template.yaml` declares the same tables; tests/aws/test_template_tables.py compares the two
+so they cannot drift. Table names come from settings at run time (`bind_tables`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+
+class _Meta:
+    region = "ap-southeast-1"
+    billing_mode = "PAY_PER_REQUEST"
+    max_pool_connections = 32
+
+
+class ContactAttribute(MapAttribute[str, Any]):
+    contact_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    title = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+
+
+class UnitItem(Model):
+    """A unit of the directory with its leader representatives."""
+
+    class Meta(_Meta):
+        table_name = "ioc-alerts-directory"
+
+    code = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    short_name = UnicodeAttribute(null=True)
+    level = UnicodeAttribute()
+    parent = UnicodeAttribute(null=True)
+    contacts = ListAttribute(of=ContactAttribute, default=list)
+    updated_at = UTCDateTimeAttribute()
+
+
+class BreachesByDate(GlobalSecondaryIndex["BreachItem"]):
+    """Every breach of one Vietnam date, by unit."""
+
+    class Meta:
+        index_name = "by_date"
+        projection = AllProjection()
+
+    date = UnicodeAttribute(hash_key=True)
+    unit = UnicodeAttribute(range_key=True)
+
+
+class RecipientAttribute(MapAttribute[str, Any]):
+    contact_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    channels = ListAttribute(of=UnicodeAttribute)
+
+
+class BreachItem(Model):
+    """One breach: (rule, subject, Vietnam date), stored under the unit it is about.
+
+    Query a unit's history by `unit`, one day's breaches through the `by_date` index.
+    """
+
+    class Meta(_Meta):
+        table_name = "ioc-alerts-breaches"
+
+    unit = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)  # "<date>#<rule>#<subject>"
+    date = UnicodeAttribute()
+    rule = UnicodeAttribute()
+    variant = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    value = NumberAttribute()
+    threshold = NumberAttribute()
+    text = UnicodeAttribute()  # the SMS text as rendered on the day
+    encoding = UnicodeAttribute()
+    segments = NumberAttribute()
+    portal_name = UnicodeAttribute(null=True)
+    portal_url = UnicodeAttribute(null=True)
+    last_published_on = UnicodeAttribute(null=True)
+    routing = UnicodeAttribute()  # own_unit | parent_of_commune
+    recipient_unit = UnicodeAttribute(null=True)
+    recipients = ListAttribute(of=RecipientAttribute, default=list)
+    notifications = NumberAttribute()
+    status = UnicodeAttribute()  # queued | unroutable
+    unroutable_reason = UnicodeAttribute(null=True)
+    run_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+    by_date = BreachesByDate()
+
+
+class RunItem(Model):
+    """One check run of a rule for a Vietnam date: the lock that makes a day's run once-only."""
+
+    class Meta(_Meta):
+        table_name = "ioc-alerts-runs"
+
+    rule = UnicodeAttribute(hash_key=True)
+    date = UnicodeAttribute(range_key=True)
+    run_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # running | completed | failed
+    lease_until = UTCDateTimeAttribute()
+    started_at = UTCDateTimeAttribute()
+    finished_at = UTCDateTimeAttribute(null=True)
+    correlation_id = UnicodeAttribute(null=True)
+    records = NumberAttribute(default=0)
+    breaches = NumberAttribute(default=0)
+    notifications = NumberAttribute(default=0)
+    error = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute()
+
+
+TABLE_MODELS: dict[str, type[Model]] = {
+    "directory": UnitItem,
+    "breaches": BreachItem,
+    "runs": RunItem,
+}
+
+
+def bind_tables(names: dict[str, str], region: str) -> None:
+    """Point the models at the deployed tables (names and region from settings)."""
+    for key, name in names.items():
+        model = TABLE_MODELS[key]
+        model.Meta.table_name = name
+        model.Meta.region = region

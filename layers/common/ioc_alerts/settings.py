@@ -1,0 +1,79 @@
+"""Settings: the environment parsed once into a typed object. Only handlers call `from_env`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ioc_alerts.problems import InputError
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    directory_table: str
+    breaches_table: str
+    runs_table: str
+    deliveries_table: str
+    idempotency_table: str
+    queue_url: str
+    metrics_api_url: str
+    metrics_api_token_parameter: str
+    rules_file: Path | None
+    breach_retention_days: int
+    run_lease_seconds: int
+    sms_sender_id: str
+    sms_max_price: str
+    email_from: str
+    ses_configuration_set: str
+    dry_run: bool
+
+    @property
+    def tables(self) -> dict[str, str]:
+        return {
+            "directory": self.directory_table,
+            "breaches": self.breaches_table,
+            "runs": self.runs_table,
+        }
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def text(name: str, default: str | None = None) -> str:
+            value = env.get(name, default)
+            if value is None or not value.strip():
+                raise InputError(f"environment variable {name} is not set")
+            return value.strip()
+
+        def number(name: str, default: str) -> int:
+            raw = text(name, default)
+            try:
+                return int(raw)
+            except ValueError as exc:
+                raise InputError(f"environment variable {name}={raw!r} is not a number") from exc
+
+        rules = env.get("RULES_FILE", "").strip()
+        return cls(
+            stage=text("STAGE", "dev"),
+            region=text("AWS_REGION", env.get("AWS_DEFAULT_REGION", "ap-southeast-1")),
+            directory_table=text("DIRECTORY_TABLE", "ioc-alerts-directory"),
+            breaches_table=text("BREACHES_TABLE", "ioc-alerts-breaches"),
+            runs_table=text("RUNS_TABLE", "ioc-alerts-runs"),
+            deliveries_table=text("DELIVERIES_TABLE", "ioc-alerts-deliveries"),
+            idempotency_table=text("IDEMPOTENCY_TABLE", "ioc-alerts-idempotency"),
+            queue_url=env.get("NOTIFICATION_QUEUE_URL", "").strip(),
+            metrics_api_url=env.get("METRICS_API_URL", "").strip(),
+            metrics_api_token_parameter=env.get("METRICS_API_TOKEN_PARAMETER", "").strip(),
+            rules_file=Path(rules) if rules else None,
+            breach_retention_days=number("BREACH_RETENTION_DAYS", "400"),
+            run_lease_seconds=number("RUN_LEASE_SECONDS", "900"),
+            sms_sender_id=env.get("SMS_SENDER_ID", "").strip(),
+            sms_max_price=env.get("SMS_MAX_PRICE_USD", "").strip(),
+            email_from=env.get("EMAIL_FROM", "").strip(),
+            ses_configuration_set=env.get("SES_CONFIGURATION_SET", "").strip(),
+            dry_run=env.get("DRY_RUN", "false").strip().lower() in {"1", "true", "yes"},
+        )
