@@ -6,9 +6,10 @@ invocations; the directory is read afresh on every run, since operators update i
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -48,7 +49,7 @@ class CheckEvent(BaseModel):
 
     scheduled_time: AwareDatetime | None = None
     execution_id: str | None = None
-    date: date | None = None
+    date: dt.date | None = None
     dry_run: bool = False
 
 

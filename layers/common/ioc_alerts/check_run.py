@@ -25,6 +25,7 @@ from ioc_alerts.rules import Check, DossiersOverdueCheck, PortalStaleCheck
 
 
 class RunLogPort(Protocol):
+    def status(self, rule: str, day: date) -> str | None: ...
     def claim(
         self,
         rule: str,
@@ -120,6 +121,11 @@ def run_check(request: CheckRequest, deps: CheckDeps, pages: Iterable[Page]) -> 
     if not check.scheduled:
         report.status = "not_scheduled"
         logger.info("rule not scheduled on this day", extra=report.as_dict())
+        return report
+    if not request.dry_run and deps.runs.status(request.rule, request.day) == COMPLETED:
+        # Spare the API: the day is done. (The claim below still guards against races.)
+        report.status = "already_completed"
+        logger.info("run already completed for this day: nothing to do")
         return report
     evaluate(check, pages)
     report.records, report.invalid_records = check.records, check.invalid

@@ -37,7 +37,47 @@ def build_parser() -> argparse.ArgumentParser:
     )
     preview.add_argument("--rules", type=Path, help="rules file (default: the bundled one)")
     preview.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    directory = commands.add_parser("directory", help="the directory table in DynamoDB")
+    directory_commands = directory.add_subparsers(dest="action", required=True)
+    load = directory_commands.add_parser(
+        "load", help="write units and contacts from a file (JSON, CSV or XLSX) to the table"
+    )
+    load.add_argument("file", type=Path)
+    load.add_argument("--table", required=True, help="table name (stack output DirectoryTableName)")
+    load.add_argument("--region", default=None, help="AWS region (default: from the environment)")
+    load.add_argument(
+        "--prune", action="store_true", help="delete units that are in the table but not the file"
+    )
+    load.add_argument("--dry-run", action="store_true", help="report changes, write nothing")
     return parser
+
+
+def directory_load(args: argparse.Namespace) -> int:
+    from ioc_alerts.directory_files import load_directory
+    from ioc_alerts.directory_sync import sync_directory
+
+    directory, problems = load_directory(args.file)
+    for problem in problems:
+        print(f"rejected: {problem}", file=sys.stderr)
+    changes = sync_directory(
+        directory, args.table, region=args.region, prune=args.prune, dry_run=args.dry_run
+    )
+    print(
+        f"{args.file}: {len(directory)} units read, {len(problems)} rows rejected; table "
+        f"{args.table}: {len(changes.added)} added, {len(changes.changed)} changed, "
+        f"{len(changes.unchanged)} unchanged, {len(changes.absent)} not in the file"
+        + (f" ({len(changes.removed)} deleted)" if args.prune else " (kept; --prune deletes)")
+        + (" [dry run: nothing written]" if args.dry_run else "")
+    )
+    for label, codes in (
+        ("added", changes.added),
+        ("changed", changes.changed),
+        ("not in file", changes.absent),
+    ):
+        if codes:
+            print(f"  {label}: {', '.join(codes[:30])}{' ...' if len(codes) > 30 else ''}")
+    return 1 if problems else 0
 
 
 def preview(args: argparse.Namespace) -> int:
@@ -63,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "preview":
             return preview(args)
+        if args.command == "directory":
+            return directory_load(args)
     except InputError as exc:
         print(f"ioc-alerts: {exc}", file=sys.stderr)
         return 2

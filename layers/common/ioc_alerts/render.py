@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 import jinja2
+from jinja2 import meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ioc_alerts.config import DOSSIERS_OVERDUE, PORTAL_STALE, RulesConfig, Templates
@@ -117,20 +118,52 @@ def check_templates(config: RulesConfig) -> None:
     """Load and trial-render every template the config names, so that a missing file, a
     syntax error or an unknown variable is found when the config is loaded, not at 08:00."""
     renderer = Renderer(config)
+    env = renderer._env
     dirs = ", ".join(str(d) for d in config.template_dirs)
     for key, breach, routing in _samples():
-        variables = renderer._variables(breach, routing, _SAMPLE_CONTACT)
-        variables["sms_text"] = "..."
         for field, name in templates_for(config, breach).model_dump().items():
+            # The variables the renderer will give: an SMS has no recipient and no sms_text.
+            if field == "sms":
+                variables = renderer._variables(breach, routing, None)
+            else:
+                variables = renderer._variables(breach, routing, _SAMPLE_CONTACT)
+                variables["sms_text"] = "..."
             where = f"{config.source}: {key}.templates.{field}: template {name!r}"
             try:
-                renderer._env.get_template(name).render(variables)
+                unknown = _unknown_variables(env, name, set(variables) | set(env.globals))
+                env.get_template(name).render(variables)
             except jinja2.TemplateNotFound as exc:
-                raise InputError(f"{where} not found in {dirs}") from exc
+                missing = "" if exc.name == name else f" uses {exc.name!r}, which is"
+                raise InputError(f"{where}{missing} not found in {dirs}") from exc
             except jinja2.TemplateSyntaxError as exc:
-                raise InputError(f"{where} line {exc.lineno}: {exc.message}") from exc
+                inside = "" if exc.name in (None, name) else f" (in {exc.name!r})"
+                raise InputError(f"{where}{inside} line {exc.lineno}: {exc.message}") from exc
             except jinja2.TemplateError as exc:
                 raise InputError(f"{where}: {exc}") from exc
+            if unknown:
+                raise InputError(
+                    f"{where}: {'; '.join(unknown)} (docs/configuration.md lists the variables)"
+                )
+
+
+def _unknown_variables(env: jinja2.Environment, name: str, known: set[str]) -> list[str]:
+    """Variables a template, or one it extends or includes, uses but is never given. Trial
+    rendering alone misses those in branches the sample data does not take."""
+    assert env.loader is not None
+    unknown: list[str] = []
+    pending, seen = [name], {name}
+    while pending:
+        current = pending.pop()
+        tree = env.parse(env.loader.get_source(env, current)[0], current)
+        unknown += [
+            f"{variable!r} is undefined in {current}"
+            for variable in sorted(meta.find_undeclared_variables(tree) - known)
+        ]
+        for used in meta.find_referenced_templates(tree):
+            if used is not None and used not in seen:
+                seen.add(used)
+                pending.append(used)
+    return unknown
 
 
 _SAMPLE_CONTACT = Contact(name="Nguyễn Văn A", phone="+84900000000", email="a@example.gov.vn")

@@ -75,23 +75,28 @@ class DirectoryTable:
         return {item.code: unit_of(item) for item in UnitItem.batch_get(list(set(codes)))}
 
     def write(
-        self, directory: Directory, now: datetime, *, prune: bool = False
+        self, directory: Directory, now: datetime, *, prune: bool = False, dry_run: bool = False
     ) -> DirectoryChanges:
         """Make the table hold the directory; report added, changed, unchanged and absent units.
         Units in the table but not in the directory are deleted only with `prune`."""
         current = {unit.code: unit for unit in self.units()}
         changes = DirectoryChanges()
+        saves: list[UnitItem] = []
+        for code, unit in directory.items():
+            before = current.get(code)
+            if before == unit:
+                changes.unchanged.append(code)
+                continue
+            (changes.added if before is None else changes.changed).append(code)
+            saves.append(item_of(unit, now))
+        changes.absent = sorted(set(current) - set(directory))
+        if prune:
+            changes.removed = list(changes.absent)
+        if dry_run:
+            return changes
         with UnitItem.batch_write() as batch:
-            for code, unit in directory.items():
-                before = current.get(code)
-                if before == unit:
-                    changes.unchanged.append(code)
-                    continue
-                (changes.added if before is None else changes.changed).append(code)
-                batch.save(item_of(unit, now))
-            for code in sorted(set(current) - set(directory)):
-                changes.absent.append(code)
-                if prune:
-                    batch.delete(UnitItem(code))
-                    changes.removed.append(code)
+            for item in saves:
+                batch.save(item)
+            for code in changes.removed:
+                batch.delete(UnitItem(code))
         return changes

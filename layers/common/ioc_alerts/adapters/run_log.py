@@ -33,6 +33,13 @@ class RunLog:
     def __init__(self, retention_days: int) -> None:
         self.retention = timedelta(days=retention_days)
 
+    def status(self, rule: str, day: date) -> str | None:
+        """The day's run status (None before any run), read consistently."""
+        try:
+            return str(RunItem.get(rule, day.isoformat(), consistent_read=True).status)
+        except RunItem.DoesNotExist:
+            return None
+
     def claim(
         self,
         rule: str,
