@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+
 from ioc_alerts.directory_files import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from ioc_alerts.config import RulesConfig, load_rules
 from ioc_alerts.directory import Contact, Directory, Level, Unit
 from ioc_alerts.records import DossierRecord, PortalRecord

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
 from ioc_alerts.config import DEFAULT_CONFIG_DIR, DEFAULT_RULES_FILE, RulesConfig, load_rules
 from ioc_alerts.directory import Directory
 from ioc_alerts.problems import InputError

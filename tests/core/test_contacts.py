@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+
 from ioc_alerts.contacts import normalise_email, normalise_phone
 
 

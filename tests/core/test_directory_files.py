@@ -9,9 +9,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import ioc_alerts
 import openpyxl
 import pytest
+
+import ioc_alerts
 from ioc_alerts.directory import Contact, Directory, Level, Unit
 from ioc_alerts.directory_files import COLUMNS, load_directory
 from ioc_alerts.problems import InputError, Problem

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+
 from ioc_alerts.config import DOSSIERS_OVERDUE, RulesConfig
 from ioc_alerts.directory import Directory
 from ioc_alerts.records import DossierRecord

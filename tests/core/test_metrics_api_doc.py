@@ -10,8 +10,9 @@ from typing import Any, get_args
 
 import pytest
 import yaml
-from ioc_alerts.records import DossierRecord, PortalRecord
 from pydantic import BaseModel, ValidationError
+
+from ioc_alerts.records import DossierRecord, PortalRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+
 from ioc_alerts.config import DOSSIERS_OVERDUE, PORTAL_STALE, RulesConfig
 from ioc_alerts.directory import Contact, Directory, Level, Unit
 from ioc_alerts.notifications import EMAIL, SMS, channels_for, plan

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from ioc_alerts.config import PORTAL_STALE, RulesConfig
 from ioc_alerts.directory import Directory
 from ioc_alerts.records import PortalRecord

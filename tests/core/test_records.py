@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+
 from ioc_alerts.problems import InputError
 from ioc_alerts.records import DossierRecord, PortalRecord, parse_items, parse_page
 
@@ -213,3 +214,33 @@ def test_records_are_frozen() -> None:
     record = DossierRecord(unit_code="942", overdue_count=2)
     with pytest.raises(ValueError, match="frozen"):
         record.overdue_count = 3  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "timestamp", ["0001-01-01T00:00:00+07:00", "9999-12-31T23:59:59-07:00", "9999-12-31T23:59:59Z"]
+)
+def test_a_timestamp_with_no_vietnam_date_is_a_problem_not_a_crash(timestamp: str) -> None:
+    # Given a moment at the edge of the calendar, whose Vietnam date overflows, among good items
+    items = [portal_item(portal_id="cong-941"), portal_item(last_published_at=timestamp)]
+    # When validated
+    records, problems = parse_items(items, PortalRecord, "portals.json")
+    # Then it is a problem (the rule would otherwise crash for every portal)
+    assert [r.portal_id for r in records] == ["cong-941"]
+    assert problems[0].field == "last_published_at"
+    assert "out of range" in problems[0].message
+
+
+def test_a_problem_reads_as_severity_where_field_and_message() -> None:
+    _, (problem,) = parse_items(
+        [{"unit_code": "942", "overdue_count": "3"}], DossierRecord, "dossiers.json"
+    )
+    assert str(problem) == (
+        "error: dossiers.json item 0 (unit_code='942') [overdue_count]: "
+        "Input should be a valid integer"
+    )
+    assert problem.as_dict() == {
+        "where": "dossiers.json item 0 (unit_code='942')",
+        "field": "overdue_count",
+        "message": "Input should be a valid integer",
+        "severity": "error",
+    }

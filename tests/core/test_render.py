@@ -11,6 +11,7 @@ import unicodedata
 from datetime import date
 
 import pytest
+
 from ioc_alerts.config import DOSSIERS_OVERDUE, PORTAL_STALE, RulesConfig
 from ioc_alerts.directory import Contact, Directory, Level, Unit
 from ioc_alerts.render import Email, Renderer, context

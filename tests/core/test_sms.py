@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from ioc_alerts.config import DOSSIERS_OVERDUE, PORTAL_STALE, RulesConfig
 from ioc_alerts.directory import Directory
 from ioc_alerts.render import Renderer
@@ -99,7 +100,7 @@ def test_an_astral_emoji_counts_two_ucs2_units_and_never_straddles() -> None:
     assert segments_of("ă" * 65 + emoji + "ă" * 67) == 2
 
 
-def test_the_notice_s_texts_each_fit_in_two_parts_with_diacritics() -> None:
+def test_with_diacritics_the_provincial_text_takes_two_parts_the_dossier_text_one() -> None:
     # The provincial text is 76 characters: over 70, so two UCS-2 parts
     assert len(PROVINCIAL) == 76
     assert segments_of(PROVINCIAL) == 2

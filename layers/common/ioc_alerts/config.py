@@ -9,11 +9,12 @@ InputError that names the file, the key and the problem.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -39,9 +40,20 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _quoted_time(value: object) -> object:
+    """YAML reads an unquoted 18:30 as the number 1110 (base 60): say what to write instead."""
+    if isinstance(value, int):
+        raise ValueError('write the time in quotes, e.g. time: "08:00"')
+    return value
+
+
 class Schedule(_Strict):
     days: Annotated[list[Weekday], Field(min_length=1)]
-    time: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+    time: Annotated[
+        str,
+        BeforeValidator(_quoted_time),
+        StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$"),
+    ]
 
     def includes(self, weekday: str) -> bool:
         return weekday in self.days
@@ -105,11 +117,26 @@ class RulesConfig(_Strict):
         return (own, default) if own.resolve() != default.resolve() else (default,)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key given twice (PyYAML would keep the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_rules(path: Path | str | None = None) -> RulesConfig:
     """Read and validate a rules file (the default one when no path is given)."""
     source = Path(path) if path is not None else DEFAULT_RULES_FILE
     try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+        raw = yaml.load(source.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506
     except FileNotFoundError as exc:
         raise InputError(f"{source}: rules file not found") from exc
     except (OSError, UnicodeDecodeError) as exc:

@@ -74,5 +74,9 @@ class NotificationMessage(BaseModel):
             channel=note.channel,
         )
 
+    @property
+    def breach_id(self) -> str:
+        return self.breach.breach().breach_id
+
     def body(self) -> str:
         return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))

@@ -54,13 +54,17 @@ def plan(breach: Breach, directory: Directory, config: RulesConfig) -> RoutedBre
     """Route one breach and fan it out to its recipients' channels."""
     routing = route(directory[breach.unit_code], directory)
     channels = channels_for(config, breach)
-    notifications = tuple(
-        Notification(breach, routing, contact, channel)
-        for contact in routing.contacts
-        for channel in channels
-        if (contact.phone if channel == SMS else contact.email)
-    )
-    return RoutedBreach(breach, routing, notifications, _unroutable_reason(routing, notifications))
+    notifications: list[Notification] = []
+    addresses: set[tuple[str, str]] = set()
+    for contact in routing.contacts:
+        for channel in channels:
+            address = contact.phone if channel == SMS else contact.email
+            # Two leaders sharing an office phone or mailbox get the alert there once.
+            if address and (channel, address.lower()) not in addresses:
+                addresses.add((channel, address.lower()))
+                notifications.append(Notification(breach, routing, contact, channel))
+    planned = tuple(notifications)
+    return RoutedBreach(breach, routing, planned, _unroutable_reason(routing, planned))
 
 
 def plan_all(

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -23,6 +25,7 @@ from pydantic import (
 )
 
 from ioc_alerts.problems import InputError, Problem
+from ioc_alerts.vietnam_time import vietnam_date
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
@@ -42,7 +45,19 @@ def _iso_8601_text(value: Any) -> Any:
     return value
 
 
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_8601_text)]
+def _has_vietnam_date(value: datetime) -> datetime:
+    """A moment at the very edge of year 1 or 9999 has no Vietnam date: refuse the record
+    here rather than let it crash the rule for every other portal."""
+    try:
+        vietnam_date(value)
+    except OverflowError as exc:
+        raise ValueError("timestamp out of range: it has no date in Vietnam time") from exc
+    return value
+
+
+Timestamp = Annotated[
+    AwareDatetime, BeforeValidator(_iso_8601_text), AfterValidator(_has_vietnam_date)
+]
 
 
 class _Record(BaseModel):

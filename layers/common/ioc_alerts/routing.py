@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ioc_alerts.directory import Contact, Directory, Level, Unit
+from ioc_alerts.directory import Contact, Level, Unit
 
 OWN_UNIT = "own_unit"
 PARENT_OF_COMMUNE = "parent_of_commune"
@@ -22,7 +23,7 @@ class Routing:
         return bool(self.contacts)
 
 
-def route(unit: Unit, directory: Directory) -> Routing:
+def route(unit: Unit, directory: Mapping[str, Unit]) -> Routing:
     """The notice's routing: a unit's own leaders, except that a commune's alert goes to
     its parent unit's leaders (the district in the three-tier map, the province in the
     two-tier one: whatever the directory holds)."""

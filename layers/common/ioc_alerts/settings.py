@@ -18,18 +18,19 @@ class Settings:
     breaches_table: str
     runs_table: str
     deliveries_table: str
-    idempotency_table: str
     queue_url: str
     metrics_api_url: str
     metrics_api_token_parameter: str
     rules_file: Path | None
     breach_retention_days: int
-    run_lease_seconds: int
     sms_sender_id: str
     sms_max_price: str
+    sms_rate_per_second: float
     email_from: str
+    email_rate_per_second: float
     ses_configuration_set: str
     dry_run: bool
+    max_receive_count: int
 
     @property
     def tables(self) -> dict[str, str]:
@@ -37,6 +38,7 @@ class Settings:
             "directory": self.directory_table,
             "breaches": self.breaches_table,
             "runs": self.runs_table,
+            "deliveries": self.deliveries_table,
         }
 
     @classmethod
@@ -49,12 +51,15 @@ class Settings:
                 raise InputError(f"environment variable {name} is not set")
             return value.strip()
 
-        def number(name: str, default: str) -> int:
+        def number(name: str, default: str) -> float:
             raw = text(name, default)
             try:
-                return int(raw)
+                value = float(raw)
             except ValueError as exc:
                 raise InputError(f"environment variable {name}={raw!r} is not a number") from exc
+            if value < 0:
+                raise InputError(f"environment variable {name}={raw!r} is negative")
+            return value
 
         rules = env.get("RULES_FILE", "").strip()
         return cls(
@@ -64,16 +69,17 @@ class Settings:
             breaches_table=text("BREACHES_TABLE", "ioc-alerts-breaches"),
             runs_table=text("RUNS_TABLE", "ioc-alerts-runs"),
             deliveries_table=text("DELIVERIES_TABLE", "ioc-alerts-deliveries"),
-            idempotency_table=text("IDEMPOTENCY_TABLE", "ioc-alerts-idempotency"),
             queue_url=env.get("NOTIFICATION_QUEUE_URL", "").strip(),
             metrics_api_url=env.get("METRICS_API_URL", "").strip(),
             metrics_api_token_parameter=env.get("METRICS_API_TOKEN_PARAMETER", "").strip(),
             rules_file=Path(rules) if rules else None,
-            breach_retention_days=number("BREACH_RETENTION_DAYS", "400"),
-            run_lease_seconds=number("RUN_LEASE_SECONDS", "900"),
+            breach_retention_days=int(number("BREACH_RETENTION_DAYS", "400")),
             sms_sender_id=env.get("SMS_SENDER_ID", "").strip(),
             sms_max_price=env.get("SMS_MAX_PRICE_USD", "").strip(),
+            sms_rate_per_second=number("SMS_RATE_PER_SECOND", "0"),
             email_from=env.get("EMAIL_FROM", "").strip(),
+            email_rate_per_second=number("EMAIL_RATE_PER_SECOND", "0"),
             ses_configuration_set=env.get("SES_CONFIGURATION_SET", "").strip(),
             dry_run=env.get("DRY_RUN", "false").strip().lower() in {"1", "true", "yes"},
+            max_receive_count=int(number("MAX_RECEIVE_COUNT", "3")),
         )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ioc_alerts.adapters.models import ContactAttribute, UnitItem
-from ioc_alerts.directory import Contact, Directory, Level, Unit
+from ioc_alerts.directory import Contact, Directory, Level, Unit, clean_text
 from ioc_alerts.problems import InputError
 
 SCAN_SEGMENTS = 4
@@ -21,10 +21,13 @@ def unit_of(item: UnitItem) -> Unit:
         raise InputError(
             f"directory table: unit {item.code!r} has bad level {item.level!r}"
         ) from exc
+    # Names reach texts and e-mails: fold line breaks even if someone edited the table by hand.
     contacts = tuple(
-        Contact(name=c.name, phone=c.phone, email=c.email, title=c.title) for c in item.contacts
+        Contact(clean_text(c.name), c.phone, c.email, clean_text(c.title) if c.title else None)
+        for c in item.contacts
     )
-    return Unit(item.code, item.name, level, item.parent, item.short_name, contacts)
+    short_name = clean_text(item.short_name) if item.short_name else None
+    return Unit(item.code, clean_text(item.name), level, item.parent, short_name, contacts)
 
 
 def item_of(unit: Unit, now: datetime) -> UnitItem:

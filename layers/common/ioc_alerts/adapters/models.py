@@ -122,10 +122,67 @@ class RunItem(Model):
     expires_at = TTLAttribute()
 
 
+class DeliveriesByBreach(GlobalSecondaryIndex["DeliveryItem"]):
+    """Every delivery of one breach."""
+
+    class Meta:
+        index_name = "by_breach"
+        projection = AllProjection()
+
+    breach_id = UnicodeAttribute(hash_key=True)
+    notification_id = UnicodeAttribute(range_key=True)
+
+
+class DeliveriesByRecipient(GlobalSecondaryIndex["DeliveryItem"]):
+    """Every delivery to one phone number or e-mail address, newest last."""
+
+    class Meta:
+        index_name = "by_recipient"
+        projection = AllProjection()
+
+    to = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class DeliveryItem(Model):
+    """One notification's delivery, and the guard that sends it at most once.
+
+    status: sending (claimed, lease until lease_until) -> sent | failed | opted_out | dry_run,
+    or -> retrying (a transient error; SQS delivers it again) | dead_letter (last attempt).
+    """
+
+    class Meta(_Meta):
+        table_name = "ioc-alerts-deliveries"
+
+    notification_id = UnicodeAttribute(hash_key=True)
+    breach_id = UnicodeAttribute()
+    rule = UnicodeAttribute()
+    unit = UnicodeAttribute()
+    recipient_unit = UnicodeAttribute()
+    contact_id = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    to = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    lease_until = UTCDateTimeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    sent_at = UTCDateTimeAttribute(null=True)
+    provider_message_id = UnicodeAttribute(null=True)
+    text = UnicodeAttribute(null=True)  # the SMS text, or the e-mail subject
+    encoding = UnicodeAttribute(null=True)
+    segments = NumberAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute()
+    by_breach = DeliveriesByBreach()
+    by_recipient = DeliveriesByRecipient()
+
+
 TABLE_MODELS: dict[str, type[Model]] = {
     "directory": UnitItem,
     "breaches": BreachItem,
     "runs": RunItem,
+    "deliveries": DeliveryItem,
 }
 
 

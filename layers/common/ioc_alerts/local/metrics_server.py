@@ -37,7 +37,10 @@ class MetricsData:
 
 
 class MetricsServer:
-    """`with MetricsServer(token) as server:` serves on a free loopback port."""
+    """`with MetricsServer(token) as server:` serves on a free loopback port.
+
+    `page_size` is the server's cap on items per page (the client's `page_size` hint is
+    honoured up to it), so tests can make a small data set span several pages."""
 
     def __init__(self, token: str = LOCAL_TOKEN, page_size: int = 1000) -> None:
         self.token = token
@@ -101,7 +104,9 @@ class MetricsServer:
                     self._send(401, b'{"error": "unauthorised"}')
                     return
                 query = parse_qs(parts.query)
-                size = int(query.get("page_size", [server.page_size])[0])
+                # The contract lets the IOC cap the client's page_size hint: the client always
+                # sends one, so without the cap the server's page_size would never apply.
+                size = min(int(query.get("page_size", [server.page_size])[0]), server.page_size)
                 start = int(query.get("page", ["0"])[0])
                 page = items[start : start + size]
                 following = start + size if start + size < len(items) else None

@@ -47,6 +47,7 @@ class Stack:
     tables: dict[str, str] = field(default_factory=dict)
     queues: dict[str, str] = field(default_factory=dict)  # logical id -> queue URL
     queue_arns: dict[str, str] = field(default_factory=dict)
+    others: dict[str, str] = field(default_factory=dict)  # e.g. the SES configuration set
     parameters: dict[str, str] = field(default_factory=dict)
 
 
@@ -68,9 +69,15 @@ class _Resolver:
         if isinstance(value, dict) and len(value) == 1:
             ((key, arg),) = value.items()
             if key == "Ref":
-                return (
-                    self.parameters.get(arg) or self.stack.tables.get(arg) or self.stack.queues[arg]
-                )
+                for names in (
+                    self.parameters,
+                    self.stack.tables,
+                    self.stack.queues,
+                    self.stack.others,
+                ):
+                    if arg in names:
+                        return names[arg]
+                raise KeyError(f"template.yaml: !Ref {arg} names nothing provisioned locally")
             if key == "Fn::Sub":
                 return re.sub(r"\$\{([\w:]+)\}", lambda m: str(self(dict(Ref=m.group(1)))), arg)
             if key == "Fn::GetAtt" and arg[1] == "Arn":
@@ -144,6 +151,14 @@ def provision(
         if ttl:
             dynamodb.update_time_to_live(TableName=props["TableName"], TimeToLiveSpecification=ttl)
         stack.tables[logical] = props["TableName"]
+    sesv2 = session.client("sesv2")
+    for logical, spec in resources.items():
+        if spec["Type"] == "AWS::SES::ConfigurationSet":
+            name = resolve(spec["Properties"]["Name"])
+            sesv2.create_configuration_set(ConfigurationSetName=name)
+            stack.others[logical] = name
+    # The sender identity exists before the first send (verified by hand in a real account).
+    sesv2.create_email_identity(EmailIdentity=resolve({"Ref": "EmailIdentity"}))
     return stack
 
 
