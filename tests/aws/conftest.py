@@ -68,17 +68,18 @@ def sample_directory() -> Directory:
 
 
 def breach_item(unit: str, day: date, subject: str | None = None, **fields: Any) -> BreachItem:
-    """A breach record of the overdue-dossiers rule with plausible values."""
+    """A breach record (of the overdue-dossiers rule unless `rule` is given), plausible values."""
     subject = subject or unit
+    rule = fields.pop("rule", "dossiers_overdue")
     values: dict[str, Any] = {
         "date": day.isoformat(),
-        "rule": "dossiers_overdue",
+        "rule": rule,
         "variant": "default",
         "subject": subject,
         "value": 3,
         "threshold": 2,
         "text": f"{unit} đã trễ hạn 3 hồ sơ dịch vụ công",
-        "encoding": "ucs2",
+        "encoding": "UCS-2",
         "segments": 1,
         "routing": "own_unit",
         "recipient_unit": unit,
@@ -88,9 +89,7 @@ def breach_item(unit: str, day: date, subject: str | None = None, **fields: Any)
         "created_at": NOW,
         "expires_at": NOW + timedelta(days=400),
     }
-    return BreachItem(
-        unit, f"{day.isoformat()}#dossiers_overdue#{subject}", **(values | fields)
-    )
+    return BreachItem(unit, f"{day.isoformat()}#{rule}#{subject}", **(values | fields))
 
 
 @pytest.fixture(scope="session")

@@ -56,20 +56,19 @@ def test_a_second_run_is_refused_while_the_first_holds_a_valid_lease(runs: RunLo
 def test_a_completed_day_refuses_every_later_claim(runs: RunLog) -> None:
     # Given Monday's run completed
     runs.claim(RULE, MONDAY, "run-a", NOW, LEASE)
+    finished = NOW + timedelta(seconds=5)
     runs.finish(
-        RULE, MONDAY, "run-a", NOW + timedelta(seconds=5), status=COMPLETED, records=31,
-        breaches=6, notifications=20,
-    )  # fmt: skip
+        RULE, MONDAY, "run-a", finished, status=COMPLETED, records=31, breaches=6, notifications=20
+    )
     # When later triggers claim it, even long after the lease
     soon = runs.claim(RULE, MONDAY, "run-b", NOW + timedelta(seconds=10), LEASE)
     late = runs.claim(RULE, MONDAY, "run-c", NOW + timedelta(days=1), LEASE)
     # Then they are refused with status completed, and the record keeps the run's figures
     assert soon == late == Claim(False, COMPLETED, "run-a")
     item = stored()
-    assert (item.status, item.records, item.breaches, item.notifications) == (
-        COMPLETED, 31, 6, 20,
-    )  # fmt: skip
-    assert item.finished_at == NOW + timedelta(seconds=5)
+    figures = (item.status, item.records, item.breaches, item.notifications)
+    assert figures == (COMPLETED, 31, 6, 20)
+    assert item.finished_at == finished
     assert item.error is None
 
 

@@ -144,6 +144,7 @@ def handle_check(rule: str, event: Any, context: Any) -> dict[str, Any]:
         raise
     finally:
         metrics.add_metric(name="ApiRequests", unit=MetricUnit.Count, value=svc.api.stats.requests)
+    report.api_requests = svc.api.stats.requests
     publish(report)
     logger.info("check run finished", extra=report.as_dict())
     return report.as_dict()

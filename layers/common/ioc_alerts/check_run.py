@@ -84,6 +84,7 @@ class CheckReport:
     unroutable: int = 0
     notifications: int = 0
     queued: int = 0
+    api_requests: int = 0
     problems: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlencode, urlsplit
 
 import urllib3
-from urllib3.exceptions import HTTPError
+from urllib3.exceptions import HTTPError, MaxRetryError
 
 from ioc_alerts.problems import InputError
 from ioc_alerts.records import parse_page
@@ -41,6 +41,24 @@ class CallStats:
     retries: int = 0
 
 
+class AttemptsSpent(MaxRetryError):
+    """urllib3's MaxRetryError, saying how many requests were made before giving up."""
+
+    def __init__(self, error: MaxRetryError, attempts: int) -> None:
+        super().__init__(error.pool, error.url, error.reason)
+        self.attempts = attempts
+
+
+class _Retry(urllib3.Retry):
+    # urllib3 gives the retry history on a response but not on the error raised once the
+    # attempts run out, so an outage would be counted as one request.
+    def increment(self, *args: Any, **kwargs: Any) -> Self:
+        try:
+            return super().increment(*args, **kwargs)
+        except MaxRetryError as exc:
+            raise AttemptsSpent(exc, attempts=len(self.history) + 1) from exc.reason
+
+
 class MetricsApi:
     def __init__(
         self,
@@ -62,7 +80,7 @@ class MetricsApi:
         self._token = token
         self.page_size = page_size
         self.stats = CallStats()
-        retry = urllib3.Retry(
+        retry = _Retry(
             total=attempts - 1,
             connect=attempts - 1,
             read=attempts - 1,
@@ -104,7 +122,9 @@ class MetricsApi:
         try:
             response = self._http.request("GET", url, headers=headers)
         except HTTPError as exc:  # connection refused, timeouts past the retries
-            self.stats.requests += 1 + _retries(getattr(exc, "retries", None))
+            attempts = exc.attempts if isinstance(exc, AttemptsSpent) else 1
+            self.stats.requests += attempts
+            self.stats.retries += attempts - 1
             raise MetricsApiError(f"{where}: no answer from the metrics API: {exc}") from exc
         self.stats.requests += 1 + _retries(response.retries)
         self.stats.retries += _retries(response.retries)

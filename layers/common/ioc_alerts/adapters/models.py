@@ -187,8 +187,15 @@ TABLE_MODELS: dict[str, type[Model]] = {
 
 
 def bind_tables(names: dict[str, str], region: str) -> None:
-    """Point the models at the deployed tables (names and region from settings)."""
+    """Point the models at the deployed tables (names and region from settings), and create
+    their DynamoDB client here, once: pynamodb creates it lazily, and threads racing to do
+    so would each build their own client and botocore session (7 MB of endpoint data each).
+    """
     for key, name in names.items():
         model = TABLE_MODELS[key]
+        if (model.Meta.table_name, model.Meta.region) == (name, region) and model._connection:
+            continue
         model.Meta.table_name = name
         model.Meta.region = region
+        model._connection = None  # a table name or region bound earlier must not linger
+        model._get_connection().connection.client  # noqa: B018 (creates the client)

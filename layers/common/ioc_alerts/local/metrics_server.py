@@ -124,3 +124,20 @@ class MetricsServer:
                     pass  # the client gave up (a read timeout under test)
 
         return Handler
+
+
+def main() -> None:
+    """`python -m ioc_alerts.local.metrics_server PORTALS.json DOSSIERS.json`: serve two
+    pages files on a free port until killed; prints the base URL on the first line."""
+    import sys
+
+    with MetricsServer(page_size=int(sys.argv[3]) if len(sys.argv) > 3 else 1000) as server:
+        for path, name in zip(PATHS, sys.argv[1:3], strict=False):
+            with open(name, encoding="utf-8") as handle:
+                server.set_items(path, json.load(handle)["items"])
+        print(server.url, flush=True)
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
