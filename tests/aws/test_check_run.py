@@ -21,6 +21,7 @@ from ioc_alerts.check_run import CheckDeps, CheckRequest, run_check
 from ioc_alerts.config import DOSSIERS_OVERDUE, PORTAL_STALE, RulesConfig
 from ioc_alerts.directory import Directory
 from ioc_alerts.messages import NotificationMessage
+from ioc_alerts.problems import InputError
 from ioc_alerts.render import Renderer
 
 SAMPLES = Path(__file__).resolve().parents[2] / "layers/common/ioc_alerts/samples/soctrang-2023"
@@ -39,6 +40,7 @@ class Run:
     status: str
     lease_until: datetime
     finished: dict[str, Any] = field(default_factory=dict)
+    invocation_id: str | None = None
 
 
 class FakeRuns:
@@ -59,21 +61,27 @@ class FakeRuns:
         now: datetime,
         lease: timedelta,
         correlation_id: str | None = None,
+        *,
+        invocation_id: str | None = None,
     ) -> Claim:
         held = self.runs.get((rule, day))
         if held and not (
-            held.status == FAILED or (held.status == RUNNING and held.lease_until < now)
+            held.status == FAILED
+            or (held.status == RUNNING and held.lease_until < now)
+            or (held.status == RUNNING and invocation_id and held.invocation_id == invocation_id)
         ):
             return Claim(False, held.status, held.run_id)
-        self.runs[(rule, day)] = Run(run_id, RUNNING, now + lease)
+        self.runs[(rule, day)] = Run(run_id, RUNNING, now + lease, invocation_id=invocation_id)
         return Claim(True, RUNNING, run_id)
 
     def finish(
         self, rule: str, day: date, run_id: str, now: datetime, *, status: str, **figures: Any
-    ) -> None:
+    ) -> bool:
         run = self.runs[(rule, day)]
-        assert run.run_id == run_id
+        if run.run_id != run_id:
+            return False
         run.status, run.finished = status, figures
+        return True
 
 
 class FakeBreaches:
@@ -168,7 +176,7 @@ def test_a_scheduled_run_writes_breaches_and_queues_notifications(
     run = world.runs.runs[(PORTAL_STALE, MONDAY)]
     assert (run.status, run.finished) == (
         COMPLETED,
-        {"records": 31, "breaches": 6, "notifications": 20},
+        {"records": 31, "breaches": 6, "notifications": 20, "error": None},
     )
 
 
@@ -222,13 +230,15 @@ def test_no_valid_record_is_an_outage_not_an_all_clear(deps: CheckDeps, world: W
     with pytest.raises(MetricsApiError) as error:
         run_check(request(), deps, pages("/portals", bad))
     # Then it fails as an outage, naming what it got, and sends nothing
-    assert "no valid portal_stale record (3 invalid)" in str(error.value)
+    assert "no valid portal_stale record of a unit in the directory (0 valid, 3 invalid;" in str(
+        error.value
+    )
     assert "nothing sent" in str(error.value)
     assert world.untouched
 
 
 def test_an_empty_answer_is_an_outage(deps: CheckDeps, world: World) -> None:
-    with pytest.raises(MetricsApiError, match=r"\(0 invalid\)"):
+    with pytest.raises(MetricsApiError, match=r"\(0 valid, 0 invalid;"):
         run_check(request(), deps, pages("/portals", []))
     assert world.untouched
 
@@ -273,3 +283,15 @@ def test_a_retry_after_a_failed_attempt_queues_every_notification_again(
     assert len({m.notification_id for m in world.queue.sent}) == 20
     assert {item.run_id for item in world.breaches.items.values()} == {"run-1"}
     assert world.runs.runs[(PORTAL_STALE, MONDAY)].status == COMPLETED
+
+
+def test_an_empty_directory_fails_the_run_before_reading_the_api(
+    deps: CheckDeps, world: World
+) -> None:
+    # Given a directory table nobody has loaded yet
+    deps.directory = Directory.build([])
+    # When the check runs, then it fails naming the fix, and reads and writes nothing
+    with pytest.raises(InputError, match="directory is empty: load it"):
+        run_check(request(), deps, unread())
+    assert world.breaches.items == {}
+    assert world.queue.sent == []

@@ -8,7 +8,6 @@ from typing import Any
 
 import boto3
 import pytest
-from pynamodb.exceptions import UpdateError
 
 from ioc_alerts.adapters.delivery_store import (
     DEAD_LETTER,
@@ -102,7 +101,7 @@ def test_a_claim_held_by_another_delivery_keeps_this_one_out() -> None:
     assert DeliveryItem.get(note.notification_id).lease_until == NOW + LEASE
 
 
-@pytest.mark.parametrize("outcome", [SENT, FAILED, OPTED_OUT, DRY_RUN])
+@pytest.mark.parametrize("outcome", [SENT, FAILED, OPTED_OUT])
 def test_a_finished_notification_is_never_claimed_again(outcome: str) -> None:
     store, note = DeliveryStore(RETENTION), message()
     store.claim(note, PHONE, NOW, LEASE)
@@ -110,6 +109,29 @@ def test_a_finished_notification_is_never_claimed_again(outcome: str) -> None:
     # Even long after the lease
     claim = store.claim(note, PHONE, NOW + timedelta(days=1), LEASE)
     assert (claim.claimed, claim.status) == (False, outcome)
+
+
+def test_a_dry_run_does_not_stop_a_later_real_delivery() -> None:
+    # Given a notification rendered and recorded in dry-run mode
+    store, note = DeliveryStore(RETENTION), message()
+    store.claim(note, PHONE, NOW, LEASE)
+    store.finish(note.notification_id, NOW, DRY_RUN)
+    # When the same notification is delivered again with dry run switched off
+    claim = store.claim(note, PHONE, NOW + timedelta(minutes=5), LEASE)
+    # Then it is claimed (and will be sent), as its second attempt
+    assert (claim.claimed, claim.status, claim.attempt) == (True, SENDING, 2)
+
+
+def test_an_outcome_of_a_superseded_attempt_is_not_recorded() -> None:
+    # Given attempt 1 whose lease ran out, and attempt 2 that took the claim over
+    store, note = DeliveryStore(RETENTION), message()
+    store.claim(note, PHONE, NOW, LEASE)
+    store.claim(note, PHONE, NOW + LEASE + timedelta(seconds=1), LEASE)
+    # When the late attempt 1 tries to record its outcome
+    assert store.finish(note.notification_id, NOW, FAILED, reason="late", attempt=1) is False
+    # Then only attempt 2 can record one
+    assert store.finish(note.notification_id, NOW, SENT, attempt=2) is True
+    assert DeliveryItem.get(note.notification_id).status == SENT
 
 
 def test_a_claim_whose_lease_ran_out_is_taken_over() -> None:
@@ -166,10 +188,8 @@ def test_only_the_holder_of_a_claim_records_an_outcome() -> None:
     store.claim(note, PHONE, NOW, LEASE)
     store.finish(note.notification_id, NOW, SENT)
     # A second outcome for the same claim (or for no claim at all) is refused
-    with pytest.raises(UpdateError):
-        store.finish(note.notification_id, NOW, FAILED, reason="late")
-    with pytest.raises(UpdateError):
-        store.finish("never-claimed", NOW, SENT)
+    assert store.finish(note.notification_id, NOW, FAILED, reason="late") is False
+    assert store.finish("never-claimed", NOW, SENT) is False
     assert DeliveryItem.get(note.notification_id).status == SENT
 
 

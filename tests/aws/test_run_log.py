@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from pynamodb.exceptions import UpdateError
 
 from ioc_alerts.adapters.models import RunItem
 from ioc_alerts.adapters.run_log import COMPLETED, FAILED, RUNNING, Claim, RunLog
@@ -101,14 +100,27 @@ def test_only_the_holder_can_finish_the_run(runs: RunLog) -> None:
     runs.claim(RULE, MONDAY, "run-a", NOW, LEASE)
     runs.claim(RULE, MONDAY, "run-b", NOW + 2 * LEASE, LEASE)
     # When the late run A tries to mark the day completed
-    with pytest.raises(UpdateError):
-        runs.finish(RULE, MONDAY, "run-a", NOW + 2 * LEASE, status=COMPLETED)
+    assert runs.finish(RULE, MONDAY, "run-a", NOW + 2 * LEASE, status=COMPLETED) is False
     # Then B's claim stands, still running
     item = stored()
     assert (item.run_id, item.status, item.finished_at) == ("run-b", RUNNING, None)
 
 
 def test_finishing_a_day_nobody_claimed_is_refused(runs: RunLog) -> None:
-    with pytest.raises(UpdateError):
-        runs.finish(RULE, MONDAY, "run-a", NOW, status=COMPLETED)
+    assert runs.finish(RULE, MONDAY, "run-a", NOW, status=COMPLETED) is False
     assert runs.status(RULE, MONDAY) is None
+
+
+def test_a_retry_of_the_same_invocation_takes_its_claim_over_at_once(runs: RunLog) -> None:
+    # Given an invocation that claimed the day and crashed (out of memory) well inside its lease
+    runs.claim(RULE, MONDAY, "run-a", NOW, LEASE, invocation_id="req-1")
+    # When Lambda retries that invocation a minute later (same request id)
+    retry = runs.claim(
+        RULE, MONDAY, "run-b", NOW + timedelta(minutes=1), LEASE, invocation_id="req-1"
+    )
+    # Then the retry holds the day, while a different trigger is still kept out
+    assert retry == Claim(True, RUNNING, "run-b")
+    other = runs.claim(
+        RULE, MONDAY, "run-c", NOW + timedelta(minutes=1), LEASE, invocation_id="req-2"
+    )
+    assert other == Claim(False, RUNNING, "run-b")

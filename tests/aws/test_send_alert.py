@@ -603,7 +603,11 @@ def test_the_function_knows_the_queues_max_receive_count(
     # The function learns the queue's maxReceiveCount from MAX_RECEIVE_COUNT: the two
     # must agree, or a last attempt is never recorded as dead-lettered (or too early)
     queue = template["Resources"]["NotificationQueue"]["Properties"]
-    assert services.deps.max_receive_count == queue["RedrivePolicy"]["maxReceiveCount"]
+    function = template["Resources"]["SendAlertFunction"]["Properties"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == {"Ref": "MaxReceiveCount"}
+    assert function["Environment"]["Variables"]["MAX_RECEIVE_COUNT"] == {"Ref": "MaxReceiveCount"}
+    default = template["Parameters"]["MaxReceiveCount"]["Default"]
+    assert services.deps.max_receive_count == default
 
 
 def test_a_transient_error_is_retried_until_the_last_receive_then_dead_lettered(

@@ -106,7 +106,9 @@ def stack(
 def fast_api(monkeypatch: pytest.MonkeyPatch) -> None:
     """The check's metrics API client with short timeouts and no backoff, so that an outage
     fails (after the same retries) in well under a second instead of the production ~1 min."""
-    quick = functools.partial(MetricsApi, connect_timeout=0.5, read_timeout=0.3, backoff=0)
+    monkeypatch.setenv("METRICS_API_CONNECT_TIMEOUT", "0.5")
+    monkeypatch.setenv("METRICS_API_READ_TIMEOUT", "0.3")
+    quick = functools.partial(MetricsApi, backoff=0)
     monkeypatch.setattr(check_entry, "MetricsApi", quick)
     services.cache_clear()
 

@@ -72,7 +72,7 @@ OUTAGES: list[tuple[Outage, str, int]] = [
     (too_slow, r"GET /portals page 1: no answer from the metrics API: .*[Rr]ead timed out", 3),
     (not_json, r"GET /portals page 1: the answer is not JSON", 1),
     (not_a_page, r"GET /portals page 1: not a metrics page: items: Field required", 1),
-    (empty, r"no valid portal_stale record \(0 invalid\) .* nothing sent", 1),
+    (empty, r"no valid portal_stale record .*\(0 valid, 0 invalid; .* nothing sent", 1),
     (fails_on_page_two, r"GET /portals page 2: the metrics API answered HTTP 503", 4),
     (wrong_token, r"GET /portals page 1: the metrics API answered HTTP 401 \(check the token", 1),
 ]

@@ -57,7 +57,15 @@ def request_from_event(rule: str, event: Any, request_id: str) -> CheckRequest:
     try:
         parsed = CheckEvent.model_validate(event if event is not None else {})
     except ValidationError as exc:
-        raise InputError(f"check event is not valid: {exc}") from exc
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'event'}: {err['msg']}"
+            for err in exc.errors(include_url=False)
+        )
+        raise InputError(
+            f"check event is not valid ({problems}); expected "
+            '{"scheduled_time": ISO timestamp, "execution_id": str} from the scheduler or '
+            '{"date": "YYYY-MM-DD", "dry_run": true|false} by hand'
+        ) from exc
     if parsed.date is not None:
         day = parsed.date
     elif parsed.scheduled_time is not None:
@@ -73,6 +81,7 @@ def request_from_event(rule: str, event: Any, request_id: str) -> CheckRequest:
         correlation_id=correlation,
         dry_run=parsed.dry_run,
         scheduled_time=parsed.scheduled_time,
+        invocation_id=request_id,
     )
 
 
@@ -103,6 +112,9 @@ def services() -> CheckServices:
         api=MetricsApi(
             settings.metrics_api_url,
             lambda: str(parameters.get_parameter(token_name, decrypt=True, max_age=300)),
+            connect_timeout=settings.metrics_api_connect_timeout,
+            read_timeout=settings.metrics_api_read_timeout,
+            attempts=settings.metrics_api_attempts,
         ),
         directory=DirectoryTable(),
         runs=RunLog(settings.breach_retention_days),

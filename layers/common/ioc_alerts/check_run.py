@@ -20,6 +20,7 @@ from ioc_alerts.directory import Directory
 from ioc_alerts.messages import NotificationMessage
 from ioc_alerts.notifications import RoutedBreach, plan_all
 from ioc_alerts.observability import logger, mask_email, mask_phone
+from ioc_alerts.problems import InputError
 from ioc_alerts.render import Renderer
 from ioc_alerts.rules import Check, DossiersOverdueCheck, PortalStaleCheck
 
@@ -34,6 +35,8 @@ class RunLogPort(Protocol):
         now: datetime,
         lease: timedelta,
         correlation_id: str | None = None,
+        *,
+        invocation_id: str | None = None,
     ) -> Claim: ...
     def finish(
         self,
@@ -47,7 +50,7 @@ class RunLogPort(Protocol):
         breaches: int = 0,
         notifications: int = 0,
         error: str | None = None,
-    ) -> None: ...
+    ) -> bool: ...
 
 
 class BreachStorePort(Protocol):
@@ -66,6 +69,7 @@ class CheckRequest:
     correlation_id: str
     dry_run: bool = False
     scheduled_time: datetime | None = None
+    invocation_id: str | None = None  # Lambda's request id (kept by its retries)
 
 
 @dataclass
@@ -105,14 +109,20 @@ class CheckDeps:
 
 
 def evaluate(check: Check, pages: Iterable[Page]) -> None:
-    """Feed every page to the check. No valid record at all is an outage, not "all clear"."""
+    """Feed every page to the check. No valid record of a known unit at all is an outage (or
+    the wrong directory), never "all clear": the run fails and nothing is sent."""
+    if len(check.directory) == 0:
+        raise InputError(
+            "the directory is empty: load it with `ioc-alerts directory load FILE --table ...`;"
+            " nothing was checked"
+        )
     for page in pages:
         check.add_page(page.items, page.where, page.first_index)
-    if check.records == 0 and len(check.directory) > 0:
+    if check.matched == 0:
         raise MetricsApiError(
-            f"the metrics API gave no valid {check.rule} record ({check.invalid} invalid) while "
-            f"the directory has {len(check.directory)} units: treated as a data outage, "
-            "nothing sent"
+            f"the metrics API gave no valid {check.rule} record of a unit in the directory "
+            f"({check.records} valid, {check.invalid} invalid; the directory has "
+            f"{len(check.directory)} units): treated as a data outage, nothing sent"
         )
 
 
@@ -138,7 +148,9 @@ def run_check(request: CheckRequest, deps: CheckDeps, pages: Iterable[Page]) -> 
     routed = list(plan_all(check.breaches, deps.directory, deps.config))
     report.breaches = len(routed)
     report.unroutable = sum(1 for r in routed if r.unroutable_reason)
-    messages = [NotificationMessage.of(n) for r in routed for n in r.notifications]
+    messages = [
+        NotificationMessage.of(n, request.correlation_id) for r in routed for n in r.notifications
+    ]
     report.notifications = len(messages)
     for item in routed:
         _log_breach(item)
@@ -157,7 +169,13 @@ def _persist_and_queue(
 ) -> CheckReport:
     now = deps.clock()
     claim = deps.runs.claim(
-        request.rule, request.day, request.run_id, now, deps.lease, request.correlation_id
+        request.rule,
+        request.day,
+        request.run_id,
+        now,
+        deps.lease,
+        request.correlation_id,
+        invocation_id=request.invocation_id,
     )
     if not claim.claimed:
         report.status = "already_completed" if claim.status == COMPLETED else "already_running"
@@ -171,31 +189,36 @@ def _persist_and_queue(
         created = deps.breaches.create_all(items)
         report.new_breaches = sum(created)
         # Every notification of the day goes to the queue, also those of breaches an earlier,
-        # failed attempt wrote: it may have died before queueing them. Sends are idempotent.
+        # failed attempt wrote: it may have died before queueing them. The sender's delivery
+        # records keep a notification from going out twice.
         report.queued = deps.queue.send(messages)
     except Exception as exc:
-        deps.runs.finish(
-            request.rule,
-            request.day,
-            request.run_id,
-            deps.clock(),
-            status=FAILED,
-            records=report.records,
-            error=f"{type(exc).__name__}: {exc}"[:1000],
-        )
+        _finish(request, deps, report, FAILED, error=f"{type(exc).__name__}: {exc}"[:1000])
         raise
-    deps.runs.finish(
+    _finish(request, deps, report, COMPLETED)
+    report.status = "completed"
+    return report
+
+
+def _finish(
+    request: CheckRequest, deps: CheckDeps, report: CheckReport, status: str, error: str = ""
+) -> None:
+    recorded = deps.runs.finish(
         request.rule,
         request.day,
         request.run_id,
         deps.clock(),
-        status=COMPLETED,
+        status=status,
         records=report.records,
         breaches=report.breaches,
         notifications=report.queued,
+        error=error or None,
     )
-    report.status = "completed"
-    return report
+    if not recorded:
+        logger.warning(
+            "another run took the day over after this run's lease ran out; it finishes the day",
+            extra={"status": status},
+        )
 
 
 def _check_for(request: CheckRequest, deps: CheckDeps) -> Check:
@@ -235,7 +258,7 @@ def _breach_item(routed: RoutedBreach, deps: CheckDeps, run_id: str, now: dateti
             for cid, chs in channels.items()
         ],
         notifications=len(routed.notifications),
-        status="unroutable" if routed.unroutable_reason else "queued",
+        status="unroutable" if routed.unroutable_reason else "routed",
         unroutable_reason=routed.unroutable_reason,
         run_id=run_id,
         created_at=now,

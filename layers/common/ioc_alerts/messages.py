@@ -61,9 +61,11 @@ class NotificationMessage(BaseModel):
     recipient_unit: str
     contact_id: str
     channel: Literal["sms", "email"]
+    # The check run's correlation id (scheduler execution id), to join the two in the logs.
+    correlation_id: str | None = None
 
     @classmethod
-    def of(cls, note: Notification) -> NotificationMessage:
+    def of(cls, note: Notification, correlation_id: str | None = None) -> NotificationMessage:
         recipient = note.routing.recipient_unit
         assert recipient is not None  # notifications exist only for routed breaches
         return cls(
@@ -72,6 +74,7 @@ class NotificationMessage(BaseModel):
             recipient_unit=recipient.code,
             contact_id=note.contact.contact_id,
             channel=note.channel,
+            correlation_id=correlation_id,
         )
 
     @property

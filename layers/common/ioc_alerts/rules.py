@@ -63,6 +63,7 @@ class Check:
         self.problems: list[Problem] = []
         self.records = 0  # valid records checked
         self.invalid = 0  # records that failed validation (in problems, skipped)
+        self.matched = 0  # valid records of a unit in the directory
         self._seen: set[str] = set()
 
     model: ClassVar[type[PortalRecord] | type[DossierRecord]]
@@ -92,7 +93,9 @@ class Check:
             return None
         self._seen.add(key)
         unit = self.directory.get(unit_code)
-        if unit is None:
+        if unit is not None:
+            self.matched += 1
+        else:
             self.problems.append(
                 Problem(where, "unit_code", f"unknown unit {unit_code!r}: not in the directory")
             )

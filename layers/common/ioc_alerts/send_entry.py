@@ -29,7 +29,7 @@ from ioc_alerts.directory import Unit
 from ioc_alerts.messages import NotificationMessage
 from ioc_alerts.observability import logger, metrics
 from ioc_alerts.render import Renderer
-from ioc_alerts.sending import SendDeps, deliver, units_needed
+from ioc_alerts.sending import Outcome, SendDeps, deliver, units_needed
 from ioc_alerts.settings import Settings
 
 METRIC_OF_STATUS = {
@@ -99,6 +99,7 @@ def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     records = event.get("Records", [])
     messages = {r.get("messageId"): _parse(r) for r in records}
     units = _units([m for m in messages.values() if m is not None], svc.directory)
+    outcomes: list[Outcome] = []
 
     def record_handler(record: SQSRecord) -> str:
         logger.thread_safe_append_keys(message_id=record.message_id)
@@ -111,16 +112,11 @@ def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
                 channel=message.channel,
                 rule=message.breach.rule,
                 unit=message.breach.unit_code,
+                check_correlation_id=message.correlation_id,
             )
             receive_count = int(record.attributes.approximate_receive_count or 1)
             outcome = deliver(message, units, receive_count, svc.deps)
-            metrics.add_metric(
-                name=METRIC_OF_STATUS[outcome.status], unit=MetricUnit.Count, value=1
-            )
-            if outcome.segments:
-                metrics.add_metric(
-                    name="SmsSegments", unit=MetricUnit.Count, value=outcome.segments
-                )
+            outcomes.append(outcome)  # list.append is atomic; metrics are added below
             return outcome.status
         finally:
             logger.thread_safe_clear_keys()
@@ -133,6 +129,11 @@ def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
         ),
         context=context,
     )
+    # Powertools' Metrics is not thread-safe: add the figures here, in the handler's thread.
+    for outcome in outcomes:
+        metrics.add_metric(name=METRIC_OF_STATUS[outcome.status], unit=MetricUnit.Count, value=1)
+        if outcome.segments:
+            metrics.add_metric(name="SmsSegments", unit=MetricUnit.Count, value=outcome.segments)
     failures = len(response.get("batchItemFailures", []))
     if failures:
         metrics.add_metric(name="DeliveriesRetried", unit=MetricUnit.Count, value=failures)

@@ -54,7 +54,8 @@ class DeliveryPort(Protocol):
         encoding: str | None = None,
         segments: int | None = None,
         reason: str | None = None,
-    ) -> None: ...
+        attempt: int | None = None,
+    ) -> bool: ...
 
 
 class SmsPort(Protocol):
@@ -102,17 +103,17 @@ def deliver(
 ) -> Outcome:
     contact, routing, problem = _recipient(message, units)
     address = _address(contact, message.channel) if contact else None
-    now = deps.clock()
-    claim = deps.deliveries.claim(message, address, now, deps.lease)
+    claim = deps.deliveries.claim(message, address, deps.clock(), deps.lease)
     if not claim.claimed:
         if claim.status in DONE:
             logger.info("duplicate delivery: already done", extra={"status": claim.status})
             return Outcome(message.notification_id, message.channel, DUPLICATE)
         raise DeliveryInProgress(f"notification is {claim.status} in another delivery")
+    record = _Recorder(deps, message, claim.attempt, address)
     if problem or contact is None or routing is None or address is None:
-        reason = problem or f"the contact has no {message.channel} address"
-        return _record(deps, message, now, FAILED, reason=reason)
+        return record(FAILED, reason=problem or f"the contact has no {message.channel} address")
     breach = message.breach.breach()
+    email: Email | None = None
     if message.channel == SMS:
         sms = deps.renderer.sms(breach, routing)
         text, encoding, segments = sms.text, sms.encoding, sms.segments
@@ -120,44 +121,28 @@ def deliver(
         email = deps.renderer.email(breach, routing, contact)
         text, encoding, segments = email.subject, None, None
     if deps.dry_run:
-        return _record(
-            deps, message, now, DRY_RUN, text=text, encoding=encoding, segments=segments, to=address
-        )
+        return record(DRY_RUN, text=text, encoding=encoding, segments=segments)
     try:
-        if message.channel == SMS:
+        if email is None:
             provider_id = deps.sms.send(address, text)
         else:
             provider_id = deps.email.send(address, email, {"rule": breach.rule})
     except OptedOut as exc:
-        return _record(deps, message, now, OPTED_OUT, reason=str(exc), to=address)
+        return record(OPTED_OUT, reason=str(exc))
     except PermanentDeliveryError as exc:
-        return _record(deps, message, now, FAILED, reason=str(exc), text=text, to=address)
+        return record(FAILED, reason=str(exc), text=text)
     except Exception as exc:
         last = receive_count >= deps.max_receive_count
-        status = DEAD_LETTER if last else RETRYING
-        deps.deliveries.finish(
-            message.notification_id,
-            deps.clock(),
-            status,
-            reason=f"{type(exc).__name__}: {exc}"[:500],
-        )
+        record(DEAD_LETTER if last else RETRYING, reason=f"{type(exc).__name__}: {exc}"[:500])
         logger.warning(
-            "transient send error: SQS will deliver again"
-            if not last
-            else "send failed on the last attempt: the message goes to the DLQ",
+            "send failed on the last attempt: the message goes to the DLQ"
+            if last
+            else "transient send error: SQS will deliver it again",
             extra={"error": type(exc).__name__, "receive_count": receive_count},
         )
         raise
-    return _record(
-        deps,
-        message,
-        deps.clock(),
-        SENT,
-        provider_message_id=provider_id,
-        text=text,
-        encoding=encoding,
-        segments=segments,
-        to=address,
+    return record(
+        SENT, provider_message_id=provider_id, text=text, encoding=encoding, segments=segments
     )
 
 
@@ -189,42 +174,51 @@ def _address(contact: Contact, channel: str) -> str | None:
     return contact.phone if channel == SMS else contact.email
 
 
-def _record(
-    deps: SendDeps,
-    message: NotificationMessage,
-    now: datetime,
-    status: str,
-    *,
-    to: str | None = None,
-    provider_message_id: str | None = None,
-    text: str | None = None,
-    encoding: str | None = None,
-    segments: int | None = None,
-    reason: str | None = None,
-) -> Outcome:
-    deps.deliveries.finish(
-        message.notification_id,
-        now,
-        status,
-        provider_message_id=provider_message_id,
-        text=text,
-        encoding=encoding,
-        segments=segments,
-        reason=reason,
-    )
-    masked = mask_phone(to) if message.channel == SMS else mask_email(to)
-    log = logger.info if status in (SENT, DRY_RUN) else logger.warning
-    log(
-        "delivery",
-        extra={
-            "status": status,
-            "to": masked,
-            "segments": segments,
-            "reason": reason,
-            "breach_id": message.breach_id,
-        },
-    )
-    return Outcome(message.notification_id, message.channel, status, segments, reason)
+class _Recorder:
+    """Records the outcome of one claimed delivery and logs it (contacts masked)."""
+
+    def __init__(
+        self, deps: SendDeps, message: NotificationMessage, attempt: int, to: str | None
+    ) -> None:
+        self.deps, self.message, self.attempt, self.to = deps, message, attempt, to
+
+    def __call__(
+        self,
+        status: str,
+        *,
+        provider_message_id: str | None = None,
+        text: str | None = None,
+        encoding: str | None = None,
+        segments: int | None = None,
+        reason: str | None = None,
+    ) -> Outcome:
+        message = self.message
+        recorded = self.deps.deliveries.finish(
+            message.notification_id,
+            self.deps.clock(),
+            status,
+            provider_message_id=provider_message_id,
+            text=text,
+            encoding=encoding,
+            segments=segments,
+            reason=reason,
+            attempt=self.attempt,
+        )
+        masked = mask_phone(self.to) if message.channel == SMS else mask_email(self.to)
+        log = logger.info if status in (SENT, DRY_RUN) else logger.warning
+        log(
+            "delivery",
+            extra={
+                "status": status,
+                "to": masked,
+                "segments": segments,
+                "reason": reason,
+                "attempt": self.attempt,
+                "breach_id": message.breach_id,
+                "recorded": recorded,
+            },
+        )
+        return Outcome(message.notification_id, message.channel, status, segments, reason)
 
 
 __all__ = ["DUPLICATE", "RETRYING", "DeliveryInProgress", "Outcome", "SendDeps", "deliver"]

@@ -21,6 +21,9 @@ class Settings:
     queue_url: str
     metrics_api_url: str
     metrics_api_token_parameter: str
+    metrics_api_connect_timeout: float
+    metrics_api_read_timeout: float
+    metrics_api_attempts: int
     rules_file: Path | None
     breach_retention_days: int
     sms_sender_id: str
@@ -72,6 +75,9 @@ class Settings:
             queue_url=env.get("NOTIFICATION_QUEUE_URL", "").strip(),
             metrics_api_url=env.get("METRICS_API_URL", "").strip(),
             metrics_api_token_parameter=env.get("METRICS_API_TOKEN_PARAMETER", "").strip(),
+            metrics_api_connect_timeout=number("METRICS_API_CONNECT_TIMEOUT", "5"),
+            metrics_api_read_timeout=number("METRICS_API_READ_TIMEOUT", "30"),
+            metrics_api_attempts=max(int(number("METRICS_API_ATTEMPTS", "3")), 1),
             rules_file=Path(rules) if rules else None,
             breach_retention_days=int(number("BREACH_RETENTION_DAYS", "400")),
             sms_sender_id=env.get("SMS_SENDER_ID", "").strip(),

@@ -25,7 +25,9 @@ SNS_PERMANENT = frozenset(
         "ValidationError",
     }
 )
-SES_PERMANENT = frozenset({"BadRequestException", "MessageRejected", "BadRequest"})
+SES_PERMANENT = frozenset(
+    {"BadRequestException", "MessageRejected", "BadRequest", "InvalidParameterValue"}
+)
 
 
 class PermanentDeliveryError(Exception):

@@ -24,7 +24,8 @@ OPTED_OUT = "opted_out"
 DRY_RUN = "dry_run"
 RETRYING = "retrying"
 DEAD_LETTER = "dead_letter"
-DONE = frozenset({SENT, FAILED, OPTED_OUT, DRY_RUN})
+# Outcomes that end a notification. A dry run does not: a later real delivery still sends.
+DONE = frozenset({SENT, FAILED, OPTED_OUT})
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class DeliveryStore:
             actions.append(DeliveryItem.to.set(to))
         condition = (
             DeliveryItem.notification_id.does_not_exist()
-            | DeliveryItem.status.is_in(RETRYING, DEAD_LETTER)
+            | DeliveryItem.status.is_in(RETRYING, DEAD_LETTER, DRY_RUN)
             | ((DeliveryItem.status == SENDING) & (DeliveryItem.lease_until < now))
         )
         try:
@@ -83,8 +84,11 @@ class DeliveryStore:
         encoding: str | None = None,
         segments: int | None = None,
         reason: str | None = None,
-    ) -> None:
-        """Record the outcome of our claim (sent, failed, opted out, dry run, or retrying)."""
+        attempt: int | None = None,
+    ) -> bool:
+        """Record the outcome of our claim (sent, failed, opted out, dry run, retrying). With
+        `attempt`, only while the claim is still that attempt's: False if a later delivery
+        took it over after our lease ran out (its outcome then stands)."""
         actions: list[Action] = [DeliveryItem.status.set(status), DeliveryItem.updated_at.set(now)]
         if status == SENT:
             actions.append(DeliveryItem.sent_at.set(now))
@@ -98,9 +102,16 @@ class DeliveryStore:
             actions.append(DeliveryItem.segments.set(segments))
         if reason is not None:
             actions.append(DeliveryItem.reason.set(reason))
-        DeliveryItem(notification_id).update(
-            actions=actions, condition=DeliveryItem.status == SENDING
-        )
+        condition = DeliveryItem.status == SENDING
+        if attempt is not None:
+            condition &= DeliveryItem.attempts == attempt
+        try:
+            DeliveryItem(notification_id).update(actions=actions, condition=condition)
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
 
     def for_breach(self, breach_id: str) -> list[DeliveryItem]:
         return list(DeliveryItem.by_breach.query(breach_id))

@@ -93,7 +93,7 @@ class BreachItem(Model):
     recipient_unit = UnicodeAttribute(null=True)
     recipients = ListAttribute(of=RecipientAttribute, default=list)
     notifications = NumberAttribute()
-    status = UnicodeAttribute()  # queued | unroutable
+    status = UnicodeAttribute()  # routed (notifications queued) | unroutable
     unroutable_reason = UnicodeAttribute(null=True)
     run_id = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
@@ -110,6 +110,8 @@ class RunItem(Model):
     rule = UnicodeAttribute(hash_key=True)
     date = UnicodeAttribute(range_key=True)
     run_id = UnicodeAttribute()
+    # Lambda's request id: its own retries keep it, so a retry can take over at once.
+    invocation_id = UnicodeAttribute(null=True)
     status = UnicodeAttribute()  # running | completed | failed
     lease_until = UTCDateTimeAttribute()
     started_at = UTCDateTimeAttribute()

@@ -2,9 +2,11 @@
 
 A run claims its (rule, date) with a conditional write and a lease. A second trigger while it
 runs finds the claim held and stops; once it completed, later triggers stop too. A run that
-failed, or whose lease ran out (the function crashed or timed out), can be claimed again:
-the retry then re-sends what the failed attempt may not have queued (the sender's idempotency
-keeps a notification from going out twice).
+failed, or whose lease ran out, can be claimed again, and so can a claim left by an earlier
+attempt of the same invocation: Lambda retries an asynchronous invocation that crashed (out
+of memory, timed out) under the same request id, and only after that attempt has ended. The
+retry then re-sends what the failed attempt may not have queued (the sender's delivery
+records keep a notification from going out twice).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 
 from ioc_alerts.adapters.breach_store import is_condition_failure
 from ioc_alerts.adapters.models import RunItem
@@ -48,6 +50,8 @@ class RunLog:
         now: datetime,
         lease: timedelta,
         correlation_id: str | None = None,
+        *,
+        invocation_id: str | None = None,
     ) -> Claim:
         item = RunItem(
             rule,
@@ -57,6 +61,7 @@ class RunLog:
             lease_until=now + lease,
             started_at=now,
             correlation_id=correlation_id,
+            invocation_id=invocation_id,
             expires_at=now + self.retention,
         )
         condition = (
@@ -64,6 +69,8 @@ class RunLog:
             | (RunItem.status == FAILED)
             | ((RunItem.status == RUNNING) & (RunItem.lease_until < now))
         )
+        if invocation_id:
+            condition |= (RunItem.status == RUNNING) & (RunItem.invocation_id == invocation_id)
         try:
             item.save(condition=condition)
         except PutError as exc:
@@ -85,16 +92,23 @@ class RunLog:
         breaches: int = 0,
         notifications: int = 0,
         error: str | None = None,
-    ) -> None:
-        """Mark our run completed or failed (only if we still hold the claim)."""
-        RunItem(rule, day.isoformat()).update(
-            actions=[
-                RunItem.status.set(status),
-                RunItem.finished_at.set(now),
-                RunItem.records.set(records),
-                RunItem.breaches.set(breaches),
-                RunItem.notifications.set(notifications),
-                RunItem.error.set(error) if error else RunItem.error.remove(),
-            ],
-            condition=RunItem.run_id == run_id,
-        )
+    ) -> bool:
+        """Mark our run completed or failed, if we still hold the claim; False if another
+        run took it over meanwhile (our lease ran out), which then finishes the day."""
+        try:
+            RunItem(rule, day.isoformat()).update(
+                actions=[
+                    RunItem.status.set(status),
+                    RunItem.finished_at.set(now),
+                    RunItem.records.set(records),
+                    RunItem.breaches.set(breaches),
+                    RunItem.notifications.set(notifications),
+                    RunItem.error.set(error) if error else RunItem.error.remove(),
+                ],
+                condition=RunItem.run_id == run_id,
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
