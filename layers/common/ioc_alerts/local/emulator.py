@@ -37,7 +37,7 @@ def moto_server(timeout: float = 30.0) -> Iterator[str]:
     """Start `python -m moto.server` on loopback; yields its endpoint URL."""
     port = free_port()
     process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "ioc_alerts.local.moto_server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -101,8 +101,10 @@ def _query_action(request: Any) -> str:
 
 
 @contextmanager
-def counting_aws_requests() -> Iterator[RequestCounter]:
-    """Patch botocore's HTTP session so that every AWS request of this process is counted."""
+def counting_aws_requests(latency: float = 0.0) -> Iterator[RequestCounter]:
+    """Patch botocore's HTTP session so that every AWS request of this process is counted,
+    and optionally delayed by `latency` seconds: the network round trip to a real AWS
+    endpoint, which a loopback emulator does not have."""
     from botocore.httpsession import URLLib3Session
 
     counter = RequestCounter()
@@ -110,6 +112,8 @@ def counting_aws_requests() -> Iterator[RequestCounter]:
 
     def send(self: URLLib3Session, request: Any) -> Any:
         counter.add(request)
+        if latency:
+            time.sleep(latency)
         return original(self, request)
 
     URLLib3Session.send = send  # type: ignore[method-assign]
