@@ -184,6 +184,50 @@ def dossiers(directory: dict) -> dict:
     return {"items": items, "next_page": None}
 
 
+# The demo scenario (ioc-alerts demo): two weeks from the notice's start date, with portals
+# that fall quiet and post again, and dossier counts that pile up and get processed.
+SCENARIO_POSTS = {
+    # provincial portal: 3 days without a post on 05/11 ("Đã quá 3 ngày"), 4 on 06/11,
+    # then a post on 06/11 afternoon ends it
+    "cong-tinh": ["2023-11-01T10:15:00+07:00", "2023-11-06T15:00:00+07:00"],
+    # first component alert on 06/11 (5 days), 6 and 7 days, a post on 08/11 ends it
+    "cong-sgtvt": ["2023-10-31T09:00:00+07:00", "2023-11-08T16:00:00+07:00"],
+    "cong-sxd": ["2023-11-02T14:00:00+07:00"],  # quiet to the end: 5 days on 08/11, then more
+    "cong-bqlkcn": ["2023-10-20T10:00:00+07:00"],  # quiet, and no contact: unroutable
+    # 23:30 in Vietnam is still 03/11: alerts on 09/11 and 10/11, a post at 09:00 on 10/11
+    "cong-946": ["2023-11-03T23:30:00+07:00", "2023-11-10T09:00:00+07:00"],
+    # 17:30 UTC on 03/11 is 00:30 on 04/11 in Vietnam: the first alert comes on 10/11, not 09/11
+    "cong-stnmt": ["2023-11-03T17:30:00Z", "2023-11-10T10:00:00+07:00"],
+    "cong-syt": [],  # no post known to the IOC: a data problem every day, no alert
+}
+SCENARIO_DOSSIERS = {
+    "SNV": [["2023-11-01", 2], ["2023-11-09", 3]],  # 2 on the first Monday, 3 on the second
+    "STP": [["2023-11-01", 1]],  # below the threshold
+    "SCT": [["2023-11-01", 7], ["2023-11-08", 0]],  # processed between the two Mondays
+    "942": [["2023-11-01", 4], ["2023-11-10", 5]],
+    "31570": [["2023-11-01", 3], ["2023-11-12", 6]],  # a commune: to Huyện Châu Thành's leaders
+    "947": [["2023-11-01", 1]],
+    "31690": [["2023-11-10", 2]],  # a commune of Mỹ Xuyên, first alerted on 13/11
+}
+
+
+def scenario(directory: dict) -> dict:
+    portal_items = portals(directory)["items"]
+    scenario_portals = []
+    for item in portal_items:
+        posts = SCENARIO_POSTS.get(item["portal_id"], "daily")
+        scenario_portals.append({k: v for k, v in item.items() if k != "last_published_at"}
+                                | {"posts": posts})
+    return {
+        "name": "Sóc Trăng 2023: two weeks from the notice's start date",
+        "directory": "directory.json",
+        "from": "2023-11-01",
+        "to": "2023-11-14",
+        "portals": scenario_portals,
+        "dossiers": SCENARIO_DOSSIERS,
+    }
+
+
 def write(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -194,4 +238,5 @@ if __name__ == "__main__":
     write(SAMPLES / "soctrang-2023" / "directory.json", soc_trang)
     write(SAMPLES / "soctrang-2023" / "portals.json", portals(soc_trang))
     write(SAMPLES / "soctrang-2023" / "dossiers.json", dossiers(soc_trang))
+    write(SAMPLES / "soctrang-2023" / "scenario.json", scenario(soc_trang))
     write(SAMPLES / "cantho-2025" / "directory.json", cantho())

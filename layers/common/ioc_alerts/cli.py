@@ -50,7 +50,75 @@ def build_parser() -> argparse.ArgumentParser:
         "--prune", action="store_true", help="delete units that are in the table but not the file"
     )
     load.add_argument("--dry-run", action="store_true", help="report changes, write nothing")
+
+    demo = commands.add_parser(
+        "demo",
+        help="run the whole service locally (moto server, local metrics API) on a scenario",
+        description="Run the check and send functions' real handlers day by day against a "
+        "local AWS emulator and metrics API, and print every SMS and e-mail sent.",
+    )
+    demo.add_argument(
+        "--date",
+        type=_date,
+        action="append",
+        default=[],
+        help="a day to run (repeatable; a day given twice sends nothing new)",
+    )
+    demo.add_argument("--from", dest="start", type=_date, help="first day of a range")
+    demo.add_argument("--to", dest="end", type=_date, help="last day of a range")
+    demo.add_argument("--scenario", type=Path, help="scenario file (default: Sóc Trăng 2023)")
+    demo.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON line per delivered SMS or e-mail (the log goes to stderr)",
+    )
+    demo.add_argument("--aws-endpoint-url", help="use this AWS endpoint instead of a moto server")
+    demo.add_argument(
+        "--metrics-url",
+        help="use this metrics API (token in IOC_METRICS_API_TOKEN) instead of the local one",
+    )
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=Path("demo-out"),
+        help="folder for the page of rendered e-mails (default: demo-out)",
+    )
+    demo.add_argument(
+        "--inject-throttling",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="answer this share (0-1) of SNS/SES calls with throttling errors",
+    )
     return parser
+
+
+def run_demo_command(args: argparse.Namespace) -> int:
+    from ioc_alerts.local.demo import DemoOptions, run_demo
+
+    if args.date and (args.start or args.end):
+        raise InputError("give either --date (one or more) or --from/--to, not both")
+    if not 0.0 <= args.inject_throttling < 1.0:
+        raise InputError("--inject-throttling takes a share from 0 up to (not including) 1")
+    options = DemoOptions(
+        dates=args.date,
+        start=args.start,
+        end=args.end,
+        scenario=args.scenario,
+        json=args.json,
+        aws_endpoint_url=args.aws_endpoint_url,
+        metrics_url=args.metrics_url,
+        out_dir=args.out,
+        throttle=args.inject_throttling,
+    )
+    try:
+        totals = run_demo(options, sys.stdout, sys.stderr)
+    except KeyboardInterrupt:
+        print("ioc-alerts demo: interrupted; everything started was stopped", file=sys.stderr)
+        return 130
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    return 1 if totals.check_errors or totals.dead_lettered else 0
 
 
 def directory_load(args: argparse.Namespace) -> int:
@@ -105,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return preview(args)
         if args.command == "directory":
             return directory_load(args)
+        if args.command == "demo":
+            return run_demo_command(args)
     except InputError as exc:
         print(f"ioc-alerts: {exc}", file=sys.stderr)
         return 2

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from botocore.exceptions import ClientError
 
 TEMPLATE = Path(__file__).resolve().parents[4] / "template.yaml"
 
@@ -90,10 +91,15 @@ class _Resolver:
 
 
 def provision(
-    session: Any, parameters: dict[str, str] | None = None, template: dict[str, Any] | None = None
+    session: Any,
+    parameters: dict[str, str] | None = None,
+    template: dict[str, Any] | None = None,
+    *,
+    exist_ok: bool = False,
 ) -> Stack:
-    # Parameters given here override the template's defaults (e.g. the local API's URL).
-    """Create every DynamoDB table and SQS queue of the template (dead-letter queues first)."""
+    """Create every DynamoDB table, SQS queue and SES resource of the template (dead-letter
+    queues first). Parameters given override the template's defaults (e.g. the local API's
+    URL). With `exist_ok`, what already exists (an endpoint used before) is kept."""
     template = template or load_template()
     stack = Stack()
     resolve = _Resolver(template, parameters or {}, stack)
@@ -146,20 +152,33 @@ def provision(
         }
         if "SSESpecification" in kwargs:
             kwargs["SSESpecification"] = {"Enabled": kwargs["SSESpecification"]["SSEEnabled"]}
-        dynamodb.create_table(**kwargs)
+        stack.tables[logical] = props["TableName"]
+        if not _create(dynamodb.create_table, exist_ok, **kwargs):
+            continue
         ttl = props.get("TimeToLiveSpecification")
         if ttl:
             dynamodb.update_time_to_live(TableName=props["TableName"], TimeToLiveSpecification=ttl)
-        stack.tables[logical] = props["TableName"]
     sesv2 = session.client("sesv2")
     for logical, spec in resources.items():
         if spec["Type"] == "AWS::SES::ConfigurationSet":
             name = resolve(spec["Properties"]["Name"])
-            sesv2.create_configuration_set(ConfigurationSetName=name)
+            _create(sesv2.create_configuration_set, exist_ok, ConfigurationSetName=name)
             stack.others[logical] = name
     # The sender identity exists before the first send (verified by hand in a real account).
-    sesv2.create_email_identity(EmailIdentity=resolve({"Ref": "EmailIdentity"}))
+    _create(sesv2.create_email_identity, exist_ok, EmailIdentity=resolve({"Ref": "EmailIdentity"}))
     return stack
+
+
+def _create(call: Any, exist_ok: bool, **kwargs: Any) -> bool:
+    """Make one create call; False if the resource exists already and that is fine."""
+    try:
+        call(**kwargs)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if exist_ok and code in ("ResourceInUseException", "AlreadyExistsException"):
+            return False
+        raise
+    return True
 
 
 def environment(
