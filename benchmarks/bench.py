@@ -170,14 +170,16 @@ def child_send(endpoint: str, queue_url: str, rounds: int = 5) -> dict[str, Any]
 
 
 def run_child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
-    output = subprocess.run(
+    result = subprocess.run(
         [sys.executable, __file__, *args],
         env=os.environ | env,
-        check=True,
         capture_output=True,
         text=True,
-    ).stdout
-    return dict(json.loads(output.strip().splitlines()[-1]))
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"benchmark step {args} failed:\n{result.stderr[-4000:]}")
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
 def bench(units: int) -> None:

@@ -216,8 +216,9 @@ def scenario(directory: dict) -> dict:
     scenario_portals = []
     for item in portal_items:
         posts = SCENARIO_POSTS.get(item["portal_id"], "daily")
-        scenario_portals.append({k: v for k, v in item.items() if k != "last_published_at"}
-                                | {"posts": posts})
+        scenario_portals.append(
+            {k: v for k, v in item.items() if k != "last_published_at"} | {"posts": posts}
+        )
     return {
         "name": "Sóc Trăng 2023: two weeks from the notice's start date",
         "directory": "directory.json",

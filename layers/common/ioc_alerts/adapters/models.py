@@ -6,6 +6,7 @@ so they cannot drift. Table names come from settings at run time (`bind_tables`)
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from pynamodb.attributes import (
@@ -188,15 +189,21 @@ TABLE_MODELS: dict[str, type[Model]] = {
 }
 
 
+_bound: dict[str, tuple[str, str, str | None]] = {}
+
+
 def bind_tables(names: dict[str, str], region: str) -> None:
     """Point the models at the deployed tables (names and region from settings), and create
     their DynamoDB client here, once: pynamodb creates it lazily, and threads racing to do
     so would each build their own client and botocore session (7 MB of endpoint data each).
     """
+    # botocore reads a custom endpoint (a local emulator) from the environment.
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL")
     for key, name in names.items():
         model = TABLE_MODELS[key]
-        if (model.Meta.table_name, model.Meta.region) == (name, region) and model._connection:
+        if _bound.get(key) == (name, region, endpoint) and model._connection:
             continue
+        _bound[key] = (name, region, endpoint)
         model.Meta.table_name = name
         model.Meta.region = region
         model._connection = None  # a table name or region bound earlier must not linger
