@@ -103,6 +103,7 @@ def setup(endpoint: str, api_url: str, directory_file: Path) -> dict[str, str]:
     sync_directory(directory, stack.tables["DirectoryTable"])
     env = environment(stack, "CheckPortalsFunction") | environment(stack, "SendAlertFunction")
     return env | {
+        "PYNAMODB_CONFIG": str(Path(__file__).with_name("pynamodb_settings.py")),
         "AWS_ENDPOINT_URL": endpoint,
         "POWERTOOLS_LOG_LEVEL": "ERROR",
         "POWERTOOLS_TRACE_DISABLED": "1",
