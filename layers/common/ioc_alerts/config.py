@@ -22,7 +22,7 @@ from pydantic import (
     ValidationError,
 )
 
-from ioc_alerts.problems import InputError
+from ioc_alerts.problems import InputError, read_text
 from ioc_alerts.vietnam_time import WEEKDAYS
 
 DEFAULT_CONFIG_DIR = Path(__file__).parent / "config"
@@ -135,12 +135,9 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def load_rules(path: Path | str | None = None) -> RulesConfig:
     """Read and validate a rules file (the default one when no path is given)."""
     source = Path(path) if path is not None else DEFAULT_RULES_FILE
+    text = read_text(source, "rules")
     try:
-        raw = yaml.load(source.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506
-    except FileNotFoundError as exc:
-        raise InputError(f"{source}: rules file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{source}: cannot read rules file: {exc}") from exc
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         raise InputError(f"{source}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from ioc_alerts.config import RulesConfig
 from ioc_alerts.directory import Directory
 from ioc_alerts.notifications import EMAIL, RoutedBreach, plan_all
-from ioc_alerts.problems import InputError, Problem
+from ioc_alerts.problems import InputError, Problem, read_text
 from ioc_alerts.records import parse_page
 from ioc_alerts.render import Renderer
 from ioc_alerts.rules import Check, DossiersOverdueCheck, PortalStaleCheck
@@ -34,12 +34,9 @@ class DayPlan:
 
 def read_page_file(path: Path, what: str) -> list[Any]:
     """A metrics file holds one page of the API's shape: {"items": [...], "next_page": null}."""
+    text = read_text(path, what)
     try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InputError(f"{path}: {what} file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read {what} file: {exc}") from exc
+        payload = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON: {exc}") from exc
     items, _ = parse_page(payload, str(path))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,3 +30,13 @@ class Problem:
 
 class InputError(Exception):
     """Input that cannot be used at all (missing file, wrong format, broken config)."""
+
+
+def read_text(path: Path, what: str) -> str:
+    """A UTF-8 text file, or an InputError that names the file and what went wrong."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: {what} file not found") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the {what} file: {exc}") from exc

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
-from ioc_alerts.problems import InputError
+from ioc_alerts.problems import InputError, read_text
 from ioc_alerts.vietnam_time import VIETNAM
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[1] / "samples/soctrang-2023/scenario.json"
@@ -72,12 +72,11 @@ class Scenario(BaseModel):
 
 def load_scenario(path: Path | None = None) -> Scenario:
     source = path or DEFAULT_SCENARIO
+    text = read_text(source, "scenario")
     try:
-        raw = json.loads(source.read_text(encoding="utf-8"))
+        raw = json.loads(text)
         raw["from_"] = raw.pop("from", None)
         scenario = Scenario.model_validate(raw)
-    except FileNotFoundError as exc:
-        raise InputError(f"{source}: scenario file not found") from exc
     except (json.JSONDecodeError, AttributeError, TypeError) as exc:
         raise InputError(f"{source}: not a scenario (JSON object expected): {exc}") from exc
     except ValidationError as exc:
