@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from ioc_alerts import check_run
 from ioc_alerts.adapters.metrics_api import MetricsApiError, Page
 from ioc_alerts.adapters.models import BreachItem
 from ioc_alerts.adapters.notification_queue import QueueError
@@ -295,3 +296,27 @@ def test_an_empty_directory_fails_the_run_before_reading_the_api(
         run_check(request(), deps, unread())
     assert world.breaches.items == {}
     assert world.queue.sent == []
+
+
+def test_breaches_are_written_and_queued_in_chunks_without_extra_queue_calls(
+    deps: CheckDeps, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given chunks of two breaches (instead of 500), so the day's six breaches take three
+    monkeypatch.setattr(check_run, "CHUNK", 2)
+    calls: list[int] = []
+    send = world.queue.send
+
+    def counted(messages: list[NotificationMessage]) -> int:
+        calls.append(len(messages))
+        return send(messages)
+
+    monkeypatch.setattr(world.queue, "send", counted)
+    # When the portal check runs
+    report = run_check(request(), deps, pages("/portals", items("portals.json")))
+    # Then every notification is queued once, and every call but the last carries whole
+    # batches of ten: chunking costs no SQS call
+    assert report.queued == report.notifications == 20
+    assert len({m.notification_id for m in world.queue.sent}) == 20
+    assert sum(calls) == 20
+    assert all(size % 10 == 0 for size in calls[:-1])
+    assert len(world.breaches.items) == 6

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from ioc_alerts.adapters.metrics_api import MetricsApiError, Page
 from ioc_alerts.adapters.models import BreachItem, RecipientAttribute
+from ioc_alerts.adapters.notification_queue import BATCH
 from ioc_alerts.adapters.run_log import COMPLETED, FAILED, Claim
 from ioc_alerts.config import PORTAL_STALE, RulesConfig
 from ioc_alerts.directory import Directory
@@ -23,6 +24,8 @@ from ioc_alerts.observability import logger, mask_email, mask_phone
 from ioc_alerts.problems import InputError
 from ioc_alerts.render import Renderer
 from ioc_alerts.rules import Check, DossiersOverdueCheck, PortalStaleCheck
+
+CHUNK = 500  # breaches written and queued at a time
 
 
 class RunLogPort(Protocol):
@@ -148,24 +151,17 @@ def run_check(request: CheckRequest, deps: CheckDeps, pages: Iterable[Page]) -> 
     routed = list(plan_all(check.breaches, deps.directory, deps.config))
     report.breaches = len(routed)
     report.unroutable = sum(1 for r in routed if r.unroutable_reason)
-    messages = [
-        NotificationMessage.of(n, request.correlation_id) for r in routed for n in r.notifications
-    ]
-    report.notifications = len(messages)
+    report.notifications = sum(len(r.notifications) for r in routed)
     for item in routed:
         _log_breach(item)
     if request.dry_run:
         report.status = "dry_run"
         return report
-    return _persist_and_queue(request, deps, report, routed, messages)
+    return _persist_and_queue(request, deps, report, routed)
 
 
 def _persist_and_queue(
-    request: CheckRequest,
-    deps: CheckDeps,
-    report: CheckReport,
-    routed: list[RoutedBreach],
-    messages: list[NotificationMessage],
+    request: CheckRequest, deps: CheckDeps, report: CheckReport, routed: list[RoutedBreach]
 ) -> CheckReport:
     now = deps.clock()
     claim = deps.runs.claim(
@@ -185,19 +181,43 @@ def _persist_and_queue(
         )
         return report
     try:
-        items = [_breach_item(r, deps, request.run_id, now) for r in routed]
-        created = deps.breaches.create_all(items)
-        report.new_breaches = sum(created)
-        # Every notification of the day goes to the queue, also those of breaches an earlier,
-        # failed attempt wrote: it may have died before queueing them. The sender's delivery
-        # records keep a notification from going out twice.
-        report.queued = deps.queue.send(messages)
+        _write_and_queue(request, deps, report, routed, now)
     except Exception as exc:
         _finish(request, deps, report, FAILED, error=f"{type(exc).__name__}: {exc}"[:1000])
         raise
     _finish(request, deps, report, COMPLETED)
     report.status = "completed"
     return report
+
+
+def _write_and_queue(
+    request: CheckRequest,
+    deps: CheckDeps,
+    report: CheckReport,
+    routed: list[RoutedBreach],
+    now: datetime,
+) -> None:
+    """Breach records and queue messages, a chunk of breaches at a time: the records and
+    messages of one chunk are all that is held in memory. Messages go out in full batches of
+    ten; the rest waits for the next chunk, so chunking adds no SQS call."""
+    waiting: list[NotificationMessage] = []
+    for start in range(0, len(routed), CHUNK):
+        chunk = routed[start : start + CHUNK]
+        items = [_breach_item(r, deps, request.run_id, now) for r in chunk]
+        report.new_breaches += sum(deps.breaches.create_all(items))
+        # Every notification of the day goes to the queue, also those of breaches an earlier,
+        # failed attempt wrote: it may have died before queueing them. The sender's delivery
+        # records keep a notification from going out twice.
+        waiting += [
+            NotificationMessage.of(n, request.correlation_id)
+            for r in chunk
+            for n in r.notifications
+        ]
+        last = start + CHUNK >= len(routed)
+        ready = len(waiting) if last else len(waiting) - len(waiting) % BATCH
+        if ready:
+            report.queued += deps.queue.send(waiting[:ready])
+        waiting = waiting[ready:]
 
 
 def _finish(
