@@ -15,12 +15,12 @@ from botocore.awsrequest import AWSRequest, AWSResponse
 from botocore.exceptions import ClientError
 
 from ioc_alerts import send_entry
+from ioc_alerts.adapters.aws import AWS_CONFIG
 from ioc_alerts.adapters.channels import RateLimiter, SmsChannel
 from ioc_alerts.adapters.delivery_store import DeliveryStore
 from ioc_alerts.adapters.directory_table import DirectoryTable
 from ioc_alerts.adapters.models import ContactAttribute, DeliveryItem, UnitItem
 from ioc_alerts.adapters.notification_queue import NotificationQueue
-from ioc_alerts.check_entry import AWS_CONFIG
 from ioc_alerts.config import RulesConfig
 from ioc_alerts.directory import Contact, Directory
 from ioc_alerts.directory_files import load_directory

@@ -13,12 +13,11 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities import parameters
-from botocore.config import Config
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
+from ioc_alerts.adapters import aws
 from ioc_alerts.adapters.breach_store import BreachStore
 from ioc_alerts.adapters.directory_table import DirectoryTable
 from ioc_alerts.adapters.metrics_api import (
@@ -38,8 +37,6 @@ from ioc_alerts.problems import InputError
 from ioc_alerts.render import Renderer
 from ioc_alerts.settings import Settings
 from ioc_alerts.vietnam_time import VIETNAM, vietnam_date
-
-AWS_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, max_pool_connections=32)
 
 
 class CheckEvent(BaseModel):
@@ -103,6 +100,7 @@ def services() -> CheckServices:
     bind_tables(settings.tables, settings.region)
     config = load_rules(settings.rules_file)
     token_name = settings.metrics_api_token_parameter
+    ssm = parameters.SSMProvider(boto3_client=aws.client("ssm", settings.region))
     if not settings.metrics_api_url or not token_name:
         raise InputError("METRICS_API_URL and METRICS_API_TOKEN_PARAMETER must be set")
     return CheckServices(
@@ -111,7 +109,7 @@ def services() -> CheckServices:
         renderer=Renderer(config),
         api=MetricsApi(
             settings.metrics_api_url,
-            lambda: str(parameters.get_parameter(token_name, decrypt=True, max_age=300)),
+            lambda: str(ssm.get(token_name, decrypt=True, max_age=300)),
             connect_timeout=settings.metrics_api_connect_timeout,
             read_timeout=settings.metrics_api_read_timeout,
             attempts=settings.metrics_api_attempts,
@@ -120,7 +118,7 @@ def services() -> CheckServices:
         runs=RunLog(settings.breach_retention_days),
         breaches=BreachStore(),
         queue=NotificationQueue(
-            boto3.client("sqs", region_name=settings.region, config=AWS_CONFIG),
+            aws.client("sqs", settings.region),
             settings.queue_url,
         ),
     )

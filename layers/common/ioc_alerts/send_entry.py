@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -19,11 +18,11 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
+from ioc_alerts.adapters import aws
 from ioc_alerts.adapters.channels import EmailChannel, RateLimiter, SmsChannel
 from ioc_alerts.adapters.delivery_store import DeliveryStore
 from ioc_alerts.adapters.directory_table import DirectoryTable
 from ioc_alerts.adapters.models import bind_tables
-from ioc_alerts.check_entry import AWS_CONFIG
 from ioc_alerts.config import load_rules
 from ioc_alerts.directory import Unit
 from ioc_alerts.messages import NotificationMessage
@@ -64,20 +63,19 @@ def services() -> SendServices:
     settings = Settings.from_env()
     bind_tables(settings.tables, settings.region)
     config = load_rules(settings.rules_file)
-    session = boto3.session.Session(region_name=settings.region)
     return SendServices(
         settings=settings,
         deps=SendDeps(
             renderer=Renderer(config),
             deliveries=DeliveryStore(timedelta(days=settings.breach_retention_days)),
             sms=SmsChannel(
-                session.client("sns", config=AWS_CONFIG),
+                aws.client("sns", settings.region),
                 sender_id=settings.sms_sender_id,
                 max_price=settings.sms_max_price,
                 rate=RateLimiter(settings.sms_rate_per_second),
             ),
             email=EmailChannel(
-                session.client("sesv2", config=AWS_CONFIG),
+                aws.client("sesv2", settings.region),
                 from_address=settings.email_from,
                 configuration_set=settings.ses_configuration_set,
                 rate=RateLimiter(settings.email_rate_per_second),

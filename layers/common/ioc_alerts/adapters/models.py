@@ -20,6 +20,8 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from ioc_alerts.adapters.aws import share_session
+
 
 class _Meta:
     region = "ap-southeast-1"
@@ -194,9 +196,9 @@ _bound: dict[str, tuple[str, str, str | None]] = {}
 
 def bind_tables(names: dict[str, str], region: str) -> None:
     """Point the models at the deployed tables (names and region from settings), and create
-    their DynamoDB client here, once: pynamodb creates it lazily, and threads racing to do
-    so would each build their own client and botocore session (7 MB of endpoint data each).
-    """
+    their DynamoDB clients here, once, from the process's shared AWS session: pynamodb creates
+    them lazily, and threads racing to do so would each build a client and a botocore
+    session of their own (7 MB of endpoint data each)."""
     # botocore reads a custom endpoint (a local emulator) from the environment.
     endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL")
     for key, name in names.items():
@@ -207,4 +209,6 @@ def bind_tables(names: dict[str, str], region: str) -> None:
         model.Meta.table_name = name
         model.Meta.region = region
         model._connection = None  # a table name or region bound earlier must not linger
-        model._get_connection().connection.client  # noqa: B018 (creates the client)
+        connection = model._get_connection().connection
+        share_session(connection, region)
+        connection.client  # noqa: B018 (creates the client)
