@@ -161,15 +161,22 @@ def handle_check(rule: str, event: Any, context: Any) -> dict[str, Any]:
 
 
 def publish(report: CheckReport) -> None:
-    for name, value in (
-        ("UnitsChecked", report.records),
+    """The run's figures as EMF metrics. The data-quality ones on every run that read the API;
+    the breach ones only for the run that completed the day, so that a dry run or a run that
+    found the day taken does not count (or alarm on) breaches twice."""
+    figures = [
+        ("RecordsChecked", report.records),
         ("InvalidRecords", report.invalid_records),
         ("DataProblems", report.data_problems),
-        ("Breaches", report.breaches),
-        ("NewBreaches", report.new_breaches),
-        ("Unroutable", report.unroutable),
-        ("NotificationsQueued", report.queued),
-    ):
+    ]
+    if report.status == "completed":
+        figures += [
+            ("Breaches", report.breaches),
+            ("NewBreaches", report.new_breaches),
+            ("Unroutable", report.unroutable),
+            ("NotificationsQueued", report.queued),
+        ]
+    for name, value in figures:
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 

@@ -126,13 +126,17 @@ def directory_load(args: argparse.Namespace) -> int:
     from ioc_alerts.directory_sync import sync_directory
 
     directory, problems = load_directory(args.file)
+    errors = [p for p in problems if p.severity == "error"]
     for problem in problems:
-        print(f"rejected: {problem}", file=sys.stderr)
+        print(
+            f"{'rejected' if problem.severity == 'error' else 'note'}: {problem}", file=sys.stderr
+        )
     changes = sync_directory(
         directory, args.table, region=args.region, prune=args.prune, dry_run=args.dry_run
     )
     print(
-        f"{args.file}: {len(directory)} units read, {len(problems)} rows rejected; table "
+        f"{args.file}: {len(directory)} units read, {len(errors)} rows rejected, "
+        f"{len(problems) - len(errors)} warnings; table "
         f"{args.table}: {len(changes.added)} added, {len(changes.changed)} changed, "
         f"{len(changes.unchanged)} unchanged, {len(changes.absent)} not in the file"
         + (f" ({len(changes.removed)} deleted)" if args.prune else " (kept; --prune deletes)")
@@ -145,7 +149,7 @@ def directory_load(args: argparse.Namespace) -> int:
     ):
         if codes:
             print(f"  {label}: {', '.join(codes[:30])}{' ...' if len(codes) > 30 else ''}")
-    return 1 if problems else 0
+    return 1 if errors else 0
 
 
 def preview(args: argparse.Namespace) -> int:

@@ -130,7 +130,7 @@ def handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # Powertools' Metrics is not thread-safe: add the figures here, in the handler's thread.
     for outcome in outcomes:
         metrics.add_metric(name=METRIC_OF_STATUS[outcome.status], unit=MetricUnit.Count, value=1)
-        if outcome.segments:
+        if outcome.segments and outcome.status == "sent":
             metrics.add_metric(name="SmsSegments", unit=MetricUnit.Count, value=outcome.segments)
     failures = len(response.get("batchItemFailures", []))
     if failures:

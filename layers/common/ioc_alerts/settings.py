@@ -12,7 +12,6 @@ from ioc_alerts.problems import InputError
 
 @dataclass(frozen=True)
 class Settings:
-    stage: str
     region: str
     directory_table: str
     breaches_table: str
@@ -66,7 +65,6 @@ class Settings:
 
         rules = env.get("RULES_FILE", "").strip()
         return cls(
-            stage=text("STAGE", "dev"),
             region=text("AWS_REGION", env.get("AWS_DEFAULT_REGION", "ap-southeast-1")),
             directory_table=text("DIRECTORY_TABLE", "ioc-alerts-directory"),
             breaches_table=text("BREACHES_TABLE", "ioc-alerts-breaches"),
