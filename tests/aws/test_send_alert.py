@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -51,39 +51,21 @@ from ioc_alerts.observability import logger
 from ioc_alerts.rules import Breach
 from ioc_alerts.send_entry import SendServices
 from ioc_alerts.sending import Outcome
+from tests.send_data import (
+    HOSTILE,
+    PORTAL_TEXT,
+    STTTT_EMAILS,
+    STTTT_PHONES,
+    overdue_breach,
+    portal_breach,
+)
 
 REGION = "ap-southeast-1"
 QUEUE_ARN = f"arn:aws:sqs:{REGION}:{DEFAULT_ACCOUNT_ID}:ioc-alerts-notifications-unit"
-MONDAY = date(2023, 11, 6)
 NOW = datetime(2023, 11, 6, 1, 0, tzinfo=UTC)  # 08:00 in Vietnam
-PORTAL_TEXT = "Đã quá 4 ngày Sở TTTT chưa đăng tin bài trên Cổng thông tin điện tử của Tỉnh"
-STTTT_PHONES = ["+84900010043", "+84900010044"]
-STTTT_EMAILS = ["lanhdao1.stttt@example.gov.vn", "lanhdao2.stttt@example.gov.vn"]
-HOSTILE = "X\r\nBcc: attacker@example.com <script>alert(1)</script>{{ 7*7 }}"
 
 
 # --- data ----------------------------------------------------------------------------------
-
-
-def portal_breach() -> Breach:
-    """The provincial portal, 4 whole days without a post on Monday: its first alert."""
-    return Breach(
-        "portal_stale",
-        "provincial",
-        "STTTT",
-        "cong-tinh",
-        MONDAY,
-        4,
-        3,
-        "Cổng thông tin điện tử tỉnh Sóc Trăng",
-        "https://www.soctrang.gov.vn",
-        date(2023, 11, 1),
-    )
-
-
-def overdue_breach(unit: str) -> Breach:
-    """Three overdue dossiers on Monday (threshold 2)."""
-    return Breach("dossiers_overdue", "default", unit, unit, MONDAY, 3, 2)
 
 
 def notifications(

@@ -5,7 +5,7 @@ SES, and read back from the moto server's outbox."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,37 +29,21 @@ from ioc_alerts.local.provision import Stack
 from ioc_alerts.messages import NotificationMessage
 from ioc_alerts.notifications import plan
 from ioc_alerts.rules import Breach
+from tests.send_data import (
+    HOSTILE,
+    PORTAL_TEXT,
+    STTTT_EMAILS,
+    STTTT_PHONES,
+    overdue_breach,
+    portal_breach,
+)
 
 SAMPLES = Path(__file__).resolve().parents[2] / "layers/common/ioc_alerts/samples"
 Outbox = Callable[[], dict[str, list[dict[str, Any]]]]
 
 pytestmark = pytest.mark.integration
 
-MONDAY = date(2023, 11, 6)
-PORTAL_TEXT = "Đã quá 4 ngày Sở TTTT chưa đăng tin bài trên Cổng thông tin điện tử của Tỉnh"
-STTTT_PHONES = ["+84900010043", "+84900010044"]
-STTTT_EMAILS = ["lanhdao1.stttt@example.gov.vn", "lanhdao2.stttt@example.gov.vn"]
 RETENTION = timedelta(days=400)
-HOSTILE = "X\r\nBcc: attacker@example.com <script>alert(1)</script>{{ 7*7 }}"
-
-
-def portal_breach() -> Breach:
-    return Breach(
-        "portal_stale",
-        "provincial",
-        "STTTT",
-        "cong-tinh",
-        MONDAY,
-        4,
-        3,
-        "Cổng thông tin điện tử tỉnh Sóc Trăng",
-        "https://www.soctrang.gov.vn",
-        date(2023, 11, 1),
-    )
-
-
-def overdue_breach(unit: str) -> Breach:
-    return Breach("dossiers_overdue", "default", unit, unit, MONDAY, 3, 2)
 
 
 @pytest.fixture(scope="module")
