@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ def main() -> None:
     send = handler("SendAlertFunction")
     report = check({"date": "2023-11-06"}, LambdaContext("check_portals"))
     sqs = boto3.client("sqs")
-    queue = __import__("os").environ["NOTIFICATION_QUEUE_URL"]
+    queue = os.environ["NOTIFICATION_QUEUE_URL"]
     delivered = failed = 0
     while True:
         event, handles = receive_batch(sqs, queue, 10)
