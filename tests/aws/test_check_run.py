@@ -129,7 +129,7 @@ def world() -> World:
 @pytest.fixture
 def deps(world: World, sample_directory: Directory, rules: RulesConfig) -> CheckDeps:
     return CheckDeps(
-        directory=sample_directory,
+        read_directory=lambda: sample_directory,
         config=rules,
         renderer=Renderer(rules),
         runs=world.runs,
@@ -290,7 +290,7 @@ def test_an_empty_directory_fails_the_run_before_reading_the_api(
     deps: CheckDeps, world: World
 ) -> None:
     # Given a directory table nobody has loaded yet
-    deps.directory = Directory.build([])
+    deps.read_directory = lambda: Directory.build([])
     # When the check runs, then it fails naming the fix, and reads and writes nothing
     with pytest.raises(InputError, match="directory is empty: load it"):
         run_check(request(), deps, unread())

@@ -134,7 +134,7 @@ def handle_check(rule: str, event: Any, context: Any) -> dict[str, Any]:
     _warn_if_off_schedule(rule, request.scheduled_time, svc.config)
     remaining = getattr(context, "get_remaining_time_in_millis", lambda: 900_000)()
     deps = CheckDeps(
-        directory=svc.directory.read(),
+        read_directory=svc.directory.read,
         config=svc.config,
         renderer=svc.renderer,
         runs=svc.runs,

@@ -23,7 +23,7 @@ from ioc_alerts.notifications import RoutedBreach, plan_all
 from ioc_alerts.observability import logger, mask_email, mask_phone
 from ioc_alerts.problems import InputError
 from ioc_alerts.render import Renderer
-from ioc_alerts.rules import Check, DossiersOverdueCheck, PortalStaleCheck
+from ioc_alerts.rules import Check, DossiersOverdueCheck, PortalStaleCheck, rule_scheduled
 
 CHUNK = 500  # breaches written and queued at a time
 
@@ -100,7 +100,9 @@ class CheckReport:
 
 @dataclass
 class CheckDeps:
-    directory: Directory
+    # Read only once the run is known to go ahead: a day not scheduled or already done costs
+    # no directory scan (tens of pages for a large directory).
+    read_directory: Callable[[], Directory]
     config: RulesConfig
     renderer: Renderer
     runs: RunLogPort
@@ -131,8 +133,7 @@ def evaluate(check: Check, pages: Iterable[Page]) -> None:
 
 def run_check(request: CheckRequest, deps: CheckDeps, pages: Iterable[Page]) -> CheckReport:
     report = CheckReport(request.rule, request.day.isoformat(), request.run_id)
-    check = _check_for(request, deps)
-    if not check.scheduled:
+    if not rule_scheduled(deps.config, request.rule, request.day):
         report.status = "not_scheduled"
         logger.info("rule not scheduled on this day", extra=report.as_dict())
         return report
@@ -141,6 +142,7 @@ def run_check(request: CheckRequest, deps: CheckDeps, pages: Iterable[Page]) -> 
         report.status = "already_completed"
         logger.info("run already completed for this day: nothing to do")
         return report
+    check = _check_for(request, deps.config, deps.read_directory())
     evaluate(check, pages)
     report.records, report.invalid_records = check.records, check.invalid
     for problem in check.problems:
@@ -148,7 +150,7 @@ def run_check(request: CheckRequest, deps: CheckDeps, pages: Iterable[Page]) -> 
         log("data problem", extra={"problem": problem.as_dict()})
     report.data_problems = len(check.problems)
     report.problems = [str(p) for p in check.problems[:50]]
-    routed = list(plan_all(check.breaches, deps.directory, deps.config))
+    routed = list(plan_all(check.breaches, check.directory, deps.config))
     report.breaches = len(routed)
     report.unroutable = sum(1 for r in routed if r.unroutable_reason)
     report.notifications = sum(len(r.notifications) for r in routed)
@@ -241,9 +243,9 @@ def _finish(
         )
 
 
-def _check_for(request: CheckRequest, deps: CheckDeps) -> Check:
+def _check_for(request: CheckRequest, config: RulesConfig, directory: Directory) -> Check:
     cls = PortalStaleCheck if request.rule == PORTAL_STALE else DossiersOverdueCheck
-    return cls(request.day, deps.directory, deps.config)
+    return cls(request.day, directory, config)
 
 
 def _breach_item(routed: RoutedBreach, deps: CheckDeps, run_id: str, now: datetime) -> BreachItem:

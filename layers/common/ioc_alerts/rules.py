@@ -45,6 +45,12 @@ class Breach:
         return f"{self.rule}#{self.subject}#{self.day.isoformat()}"
 
 
+def rule_scheduled(config: RulesConfig, rule: str, day: date) -> bool:
+    """Whether the rule is on and runs on this weekday (dossiers: Mondays only)."""
+    settings = getattr(config.rules, rule)
+    return bool(settings.enabled) and settings.schedule.includes(weekday_code(day))
+
+
 def days_without_post(last_post: date, day: date) -> int:
     """Whole Vietnam days with no post between the latest post's day and `day`."""
     return (day - last_post).days - 1
@@ -80,9 +86,7 @@ class Check:
 
     @property
     def scheduled(self) -> bool:
-        """Whether the rule is on and runs on this weekday (dossiers: Mondays only)."""
-        settings = getattr(self.config.rules, self.rule)
-        return bool(settings.enabled) and settings.schedule.includes(weekday_code(self.day))
+        return rule_scheduled(self.config, self.rule, self.day)
 
     def _known(self, key_field: str, key: str, unit_code: str, where: str) -> Unit | None:
         """The record's unit, or None after reporting a duplicate or an unknown unit."""
